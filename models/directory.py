@@ -1,0 +1,125 @@
+"""The standing organisation of the linkage mechanism: units, their liaisons, duty shifts.
+
+Source document 一 and 二(二)(三): the leading group and its office, 23 county units, the bodies the nine
+groups name, and every resident enterprise, each with one liaison reachable around the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, Index, text
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+
+class UnitKind(StrEnum):
+    leading_group = "leading_group"
+    office = "office"
+    county_department = "county_department"
+    utility = "utility"
+    park_body = "park_body"
+    enterprise = "enterprise"
+    medical = "medical"
+    police = "police"
+    fire = "fire"
+    finance = "finance"
+    other = "other"
+
+
+class LiaisonRole(StrEnum):
+    primary = "primary"
+    deputy = "deputy"
+    head = "head"
+
+
+class Channel(StrEnum):
+    sms = "sms"
+    wecom = "wecom"
+    dingtalk = "dingtalk"
+    feishu = "feishu"
+    webhook = "webhook"
+
+
+class DutyReason(StrEnum):
+    holiday = "holiday"
+    major_event = "major_event"
+    incident = "incident"
+    routine = "routine"
+
+
+CODE_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
+
+
+class UnitBase(SQLModel):
+    code: str = Field(primary_key=True, max_length=40, regex=CODE_PATTERN)
+    name_zh: str = Field(min_length=1, max_length=80)
+    name_en: str = Field(default="", max_length=120)
+    kind: UnitKind
+    parent: str | None = Field(default=None, foreign_key="unit.code", max_length=40)
+    active: bool = True
+
+
+class Unit(UnitBase, table=True):
+    __tablename__ = "unit"
+
+
+class UnitPublic(UnitBase):
+    head_name: str | None = None
+    head_phone: str | None = None
+
+
+class LiaisonBase(SQLModel):
+    unit: str = Field(foreign_key="unit.code", index=True, max_length=40)
+    name: str = Field(min_length=1, max_length=60)
+    role: LiaisonRole
+    phone: str = Field(min_length=3, max_length=32)
+    sms: str | None = Field(default=None, max_length=32)
+    wecom: str | None = Field(default=None, max_length=200)
+    dingtalk: str | None = Field(default=None, max_length=200)
+    feishu: str | None = Field(default=None, max_length=200)
+    webhook: str | None = Field(default=None, max_length=300)
+    channels: str = Field(default="sms", max_length=80, description="preferred channel, then fallbacks, comma-separated")
+    active: bool = True
+    last_verified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+    def channel_order(self) -> list[Channel]:
+        return [Channel(c.strip()) for c in self.channels.split(",") if c.strip()]
+
+    def address(self, channel: Channel | str) -> str | None:
+        channel = Channel(channel)
+        return (self.sms or self.phone) if channel is Channel.sms else getattr(self, channel.value)
+
+
+class Liaison(LiaisonBase, table=True):
+    __tablename__ = "liaison"
+    __table_args__ = (
+        # Each unit has at most one active primary; "at least one" is checked by import and `directory check`.
+        Index(
+            "uq_liaison_one_active_primary",
+            "unit",
+            unique=True,
+            sqlite_where=text("role = 'primary' AND active"),
+            postgresql_where=text("role = 'primary' AND active"),
+        ),
+        Index("uq_liaison_unit_name_role", "unit", "name", "role", unique=True),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class LiaisonPublic(LiaisonBase):
+    id: int
+
+
+class DutyShift(SQLModel, table=True):
+    __tablename__ = "duty_shift"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ck_duty_shift_order"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit: str = Field(foreign_key="unit.code", index=True, max_length=40)
+    liaison_id: int | None = Field(default=None, foreign_key="liaison.id")
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ends_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    round_the_clock: bool = False
+    reason: DutyReason = DutyReason.routine

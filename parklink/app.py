@@ -1,0 +1,107 @@
+"""The shared pieces of the CLI: the Typer app, per-invocation state, output, and the one error handler.
+
+Every command raises `ParkLinkError` for what a person must fix; `run()` prints it as `Error: message`
+(or one line per bad row) on stderr and exits non-zero. No traceback reaches a person.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from functools import cached_property
+from typing import Any
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from models.db import create_schema, get_engine
+from models.errors import ParkLinkError
+from models.settings import Settings, get_settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class State:
+    lang_override: str | None = None
+
+    @cached_property
+    def settings(self) -> Settings:
+        overrides = {"lang": self.lang_override} if self.lang_override else {}
+        try:
+            return get_settings(**overrides)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ParkLinkError(
+                f"setting PARKLINK_{str(first['loc'][0]).upper()}: {first['msg']}; fix the environment variable"
+            ) from None
+
+    def reset(self) -> None:
+        """Forget the settings and engine read so far (tests run many commands in one process)."""
+        self.__dict__.clear()
+        self.lang_override = None
+
+    @property
+    def lang(self) -> str:
+        return self.settings.lang
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = get_engine(self.settings.db_url)
+        try:
+            create_schema(engine)
+        except OperationalError as exc:
+            raise ParkLinkError(f"database {engine.url.render_as_string()}: cannot connect ({exc.orig}); "
+                                "check PARKLINK_DATABASE_URL") from None
+        return engine
+
+
+state = State()
+
+
+def to_plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return {k: to_plain(v) for k, v in value.model_dump().items()}
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(to_plain(data), ensure_ascii=False, indent=2) + "\n")
+
+
+def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(title=title, show_lines=False)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*["" if v is None else str(to_plain(v)) for v in row])
+    console.print(table)
+
+
+def fail(error: ParkLinkError) -> None:
+    for line in error.lines():
+        err_console.print(f"Error: {line}", markup=False, highlight=False, soft_wrap=True)
+    raise SystemExit(error.exit_code)
+
+
+def run(app: typer.Typer) -> None:
+    try:
+        app(standalone_mode=True)
+    except ParkLinkError as error:
+        fail(error)

@@ -1,0 +1,40 @@
+"""`parklink`: the operators' and administrators' command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from parklink import cli_directory, cli_inventory, cli_park
+from parklink.app import run, state
+
+app = typer.Typer(
+    name="parklink",
+    help="ParkLink — 化工园区应急救援联动 (emergency linkage of a chemical industrial park).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _main(
+    lang: Annotated[str | None, typer.Option("--lang", help="zh-CN (default) or en")] = None,
+) -> None:
+    if lang is not None and lang not in ("zh-CN", "en"):
+        raise typer.BadParameter(f"`{lang}`; choose zh-CN or en", param_hint="--lang")
+    state.lang_override = lang
+
+
+cli_park.register(app)
+app.add_typer(cli_directory.app, name="directory")
+app.add_typer(cli_inventory.app, name="inventory")
+
+
+def main() -> None:
+    run(app)
+
+
+if __name__ == "__main__":
+    main()

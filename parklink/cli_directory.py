@@ -1,0 +1,134 @@
+"""`parklink directory …`: the liaison directory (通讯录) the office keeps current."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+
+from models.db import session_scope
+from models.directory import UnitKind
+from models.errors import InputError
+from models.park_store import directory_problems, import_directory, known_codes, list_liaisons, list_units
+from parklink.app import console, print_json, print_table, state
+from parklink.i18n import t
+from tasks.park_io import DIRECTORY_CSV_COLUMNS, LIAISON_COLUMNS, UNIT_COLUMNS, parse_directory
+
+app = typer.Typer(help="联络员名录 (liaison directory): list, import, export, check.", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+@app.command("list")
+def list_(
+    kind: Annotated[str | None, typer.Option("--kind", help=f"one of: {', '.join(UnitKind)}")] = None,
+    liaisons: Annotated[bool, typer.Option("--liaisons", help="list the liaisons instead of the units")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """List the active units (or their liaisons)."""
+    if kind is not None and kind not in UnitKind.__members__:
+        raise InputError(f"--kind `{kind}`: unknown kind; choose from {', '.join(UnitKind)}", exit_code=2)
+    with session_scope(state.engine) as session:
+        units = list_units(session=session, kind=kind)
+        if liaisons:
+            codes = {u.code for u in units}
+            rows = [li for li in list_liaisons(session=session) if li.unit in codes]
+            if json_out:
+                return print_json([li.model_dump() for li in rows])
+            return print_table(t("liaisons", state.lang), ["unit", "name", "role", "phone", "channels", "last_verified_at"],
+                               [[li.unit, li.name, li.role, li.phone, li.channels, li.last_verified_at] for li in rows])
+    if json_out:
+        return print_json(units)
+    name = "name_en" if state.lang == "en" else "name_zh"
+    print_table(t("units", state.lang), ["code", "name", "kind", "parent", "head", "head_phone"],
+                [[u.code, getattr(u, name), u.kind, u.parent, u.head_name, u.head_phone] for u in units])
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV or YAML file")],
+    prune: Annotated[bool, typer.Option("--prune", help="deactivate units missing from the file")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Upsert units by code from FILE; print what was added, changed, deactivated. All or nothing."""
+    with session_scope(state.engine) as session:
+        data = parse_directory(file, known_units=known_codes(session)["units"])
+        summary = import_directory(session=session, units=data.units, liaisons=data.liaisons, prune=prune)
+    print_summary(summary.as_dict(), json_out)
+
+
+def print_summary(summary: dict, json_out: bool) -> None:
+    if json_out:
+        return print_json(summary)
+    lang = state.lang
+    for key in ("added", "changed", "deactivated"):
+        for item in summary[key]:
+            console.print(f"{t(key, lang)}: {item}", markup=False)
+    console.print(" · ".join(f"{t(k, lang)} {len(summary[k])}" for k in ("added", "changed", "deactivated"))
+                  + f" · {t('unchanged', lang)} {summary['unchanged']}")
+
+
+def directory_document() -> dict:
+    with session_scope(state.engine) as session:
+        units = list_units(session=session, include_inactive=True)
+        liaisons = list_liaisons(session=session, active_only=False)
+    by_unit: dict[str, list] = {}
+    for li in liaisons:
+        by_unit.setdefault(li.unit, []).append(
+            {k: v for k, v in li.model_dump(include=set(LIAISON_COLUMNS)).items() if v is not None})
+    out = []
+    for u in units:
+        item = {k: v for k, v in u.model_dump(include=set(UNIT_COLUMNS)).items() if v is not None}
+        item["kind"] = str(u.kind)
+        item["liaisons"] = [{**li, "role": str(li["role"])} for li in by_unit.get(u.code, [])]
+        out.append(item)
+    return {"units": out}
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="yaml or csv")] = "yaml",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: standard output)")] = None,
+) -> None:
+    """Write the directory in the import format (round-trips through `directory import`)."""
+    if fmt not in ("yaml", "csv"):
+        raise InputError(f"--format `{fmt}`: choose yaml or csv", exit_code=2)
+    doc = directory_document()
+    if fmt == "yaml":
+        text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=200)
+    else:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=DIRECTORY_CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for unit in doc["units"]:
+            base = {f"unit_{k}": v for k, v in unit.items() if k != "liaisons"}
+            for li in unit["liaisons"] or [{}]:
+                writer.writerow({**base, **{f"liaison_{k}": v for k, v in li.items()}})
+        text = buf.getvalue()
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def check(json_out: JsonOpt = False) -> None:
+    """Units without an active reachable primary; liaisons not verified for 90 days. Exit 1 when any."""
+    days = state.settings.verify_max_age_days
+    with session_scope(state.engine) as session:
+        problems = directory_problems(session=session, max_age_days=days)
+    lang = state.lang
+    if json_out:
+        print_json({"ok": not problems, "problems": [p.__dict__ for p in problems]})
+    elif problems:
+        print_table(t("check_problems", lang, n=len(problems)), ["unit", "liaison", "problem"],
+                    [[p.unit, p.liaison, t(p.problem, lang, days=days)] for p in problems])
+    else:
+        console.print(t("check_ok", lang, days=days))
+    if problems:
+        raise typer.Exit(1)
