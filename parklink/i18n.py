@@ -31,3 +31,9 @@ def t(key: str, lang: str = "zh-CN", **kwargs) -> str:
     zh, en = MESSAGES[key]
     text = en if lang == "en" else zh
     return text.format(**kwargs) if kwargs else text
+
+
+def tr(lang: str, zh: str, en: str, **kwargs) -> str:
+    """Inline pair for modules that keep their own wording: tr(lang, "已送达 {n}", "{n} delivered", n=3)."""
+    text = en if lang == "en" else zh
+    return text.format(**kwargs) if kwargs else text
