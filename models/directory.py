@@ -6,13 +6,15 @@ groups name, and every resident enterprise, each with one liaison reachable arou
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import field_validator
 from sqlalchemy import CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
 
-from models.types import UTCDateTime
+from models.types import UTCDateTime, enum_type
 
 
 class UnitKind(StrEnum):
@@ -54,12 +56,19 @@ CODE_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
 
 
 class UnitBase(SQLModel):
-    code: str = Field(primary_key=True, max_length=40, regex=CODE_PATTERN)
+    code: str = Field(primary_key=True, max_length=40)
     name_zh: str = Field(min_length=1, max_length=80)
     name_en: str = Field(default="", max_length=120)
-    kind: UnitKind
+    kind: UnitKind = Field(sa_type=enum_type(UnitKind))
     parent: str | None = Field(default=None, foreign_key="unit.code", max_length=40)
     active: bool = True
+
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, value: str) -> str:
+        if not re.fullmatch(CODE_PATTERN, value):
+            raise ValueError("must be 2–40 lowercase letters, digits or dashes, starting with a letter, e.g. xfjydd")
+        return value
 
 
 class Unit(UnitBase, table=True):
@@ -74,7 +83,7 @@ class UnitPublic(UnitBase):
 class LiaisonBase(SQLModel):
     unit: str = Field(foreign_key="unit.code", index=True, max_length=40)
     name: str = Field(min_length=1, max_length=60)
-    role: LiaisonRole
+    role: LiaisonRole = Field(sa_type=enum_type(LiaisonRole))
     phone: str = Field(min_length=3, max_length=32)
     sms: str | None = Field(default=None, max_length=32)
     wecom: str | None = Field(default=None, max_length=200)
@@ -122,4 +131,4 @@ class DutyShift(SQLModel, table=True):
     starts_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     ends_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     round_the_clock: bool = False
-    reason: DutyReason = DutyReason.routine
+    reason: DutyReason = Field(default=DutyReason.routine, sa_type=enum_type(DutyReason))

@@ -6,11 +6,15 @@ coordinates on the globe.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 
+from pydantic import field_validator
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
+
+from models.types import enum_type
 
 RESOURCE_CODE_PATTERN = r"^[1-3][0-9]{6}$"
 
@@ -22,11 +26,18 @@ class DepotKind(StrEnum):
 
 
 class ResourceTypeBase(SQLModel):
-    code: str = Field(primary_key=True, max_length=7, regex=RESOURCE_CODE_PATTERN)
+    code: str = Field(primary_key=True, max_length=7)
     name_zh: str = Field(min_length=1, max_length=80)
     name_en: str = Field(default="", max_length=120)
     uom: str = Field(min_length=1, max_length=16, description="unit of measure")
     unit_price: float = Field(default=0.0, ge=0, description="CNY per unit of measure, for settlement")
+
+    @field_validator("code")
+    @classmethod
+    def _seven_digits(cls, value: str) -> str:
+        if not re.fullmatch(RESOURCE_CODE_PATTERN, value):
+            raise ValueError("must be 7 digits in the GB/T 38565 scheme (1+2+2+2, first digit 1–3), e.g. 2010101")
+        return value
 
 
 class ResourceType(ResourceTypeBase, table=True):
@@ -44,7 +55,7 @@ class DepotBase(SQLModel):
     name_en: str = Field(default="", max_length=120)
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
-    kind: DepotKind
+    kind: DepotKind = Field(sa_type=enum_type(DepotKind))
 
 
 class Depot(DepotBase, table=True):

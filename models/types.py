@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum
 
 from sqlalchemy import DateTime
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -30,3 +32,9 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_type(enum: type[Enum]) -> SAEnum:
+    """A portable enum column: VARCHAR plus a CHECK of the values (no native PostgreSQL ENUM type to migrate)."""
+    return SAEnum(enum, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e],
+                  validate_strings=True, create_constraint=True, name=f"ck_{enum.__name__.lower()}")

@@ -146,7 +146,7 @@ def _validate(model: type[BaseModel], row: Row, path: Path, errors: list[RowErro
     except ValidationError as exc:
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]) or "(row)"
-            message = err["msg"]
+            message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 message = "unknown field"
             elif err["type"] == "enum" and "ctx" in err:
@@ -302,11 +302,11 @@ def parse_inventory(path: Path, *, known_units: set[str], known_depots: set[str]
     seen_depots: dict = {}
     for row in sections.get("depots", []):
         dp = _validate(DepotIn, row, path, errors)
-        if dp is None or not unique("depot", dp.code, row, seen_depots, "code"):
-            continue
-        if dp.owner not in known_units:
-            errors.append(RowError(str(path), row.at("owner"), "owner", f"unknown unit `{dp.owner}`{suggest(dp.owner, known_units)}"))
-        data.depots.append(DepotBase.model_validate(dp.model_dump()))
+        owner = row.values.get("owner")
+        if owner is not None and owner not in known_units:
+            errors.append(RowError(str(path), row.at("owner"), "owner", f"unknown unit `{owner}`{suggest(owner, known_units)}"))
+        if dp is not None and unique("depot", dp.code, row, seen_depots, "code"):
+            data.depots.append(DepotBase.model_validate(dp.model_dump()))
     depots, types = known_depots | set(seen_depots), known_types | set(seen_types)
     seen_stock: dict = {}
     for row in sections.get("stock", []):
@@ -345,5 +345,8 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     """'; did you mean `x`?' for the nearest choice, or ''."""
     import difflib
 
-    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
+    choices = sorted(choices)
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean `{close[0]}`?"
+    return f"; known: {', '.join(choices)}" if 0 < len(choices) <= 12 else ""

@@ -55,6 +55,7 @@ def db_url(request, tmp_path) -> str:
     engine = get_engine(url)
     drop_schema(engine)
     create_schema(engine)
+    engine.dispose()  # no pooled connection outlives the schema it saw
     return url
 
 
