@@ -1,0 +1,169 @@
+"""Reading a needs file (YAML or JSON) into `Need`s, listing every bad entry at once.
+
+A needs file is a list of `{id, group, resource_type, quantity, urgency, role, deadline_min}` (`group` and
+`deadline_min` optional), or a mapping `{at: "LAT,LON", needs: [...]}`. Refused, one line per problem,
+nothing planned: an unknown resource type (with the nearest known code), a zero, negative or fractional
+quantity, an urgency outside 1–3, a role other than primary | secondary, a duplicate id, an unknown
+field, a position off the globe.
+
+Pure: the catalogue's codes come in as a set.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from models.errors import ImportRejected, RowError
+from models.safe_yaml import Mapping, YAMLLoadError, decode_utf8, load_yaml_text
+from tasks.dispatch.types import ROLES, URGENCY_RANGE, Need, Position
+
+FIELDS = ("id", "group", "resource_type", "quantity", "urgency", "role", "deadline_min")
+REQUIRED = ("id", "resource_type", "quantity", "urgency", "role")
+
+
+class NeedsRejected(ImportRejected):
+    """Every bad entry of a needs file (or of --at), one line each; nothing planned."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(errors)
+        self.args = (f"{len(self.errors)} error(s); nothing was planned",)
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+def parse_position(text: Any, *, file: str = "--at", row: int = 0, field: str = "") -> tuple[Position | None,
+                                                                                               list[RowError]]:
+    """'36.15,112.27' (or a two-item list) → Position; otherwise the reason, as a RowError."""
+    parts = text if isinstance(text, list | tuple) else str(text).replace("，", ",").split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        lat, lon = (float(p) for p in parts)
+    except (TypeError, ValueError):
+        return None, [RowError(file, row, field, f"`{text}` is not a position; write LAT,LON such as 36.15,112.27")]
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None, [RowError(file, row, field, f"`{text}` is off the globe; latitude must be within ±90 and "
+                                                 "longitude within ±180 (did you swap them?)")]
+    return Position(lat, lon), []
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _entry(item: Any, index: int, file: str, known_types: set[str]) -> tuple[Need | None, list[RowError]]:
+    row = item.line if isinstance(item, Mapping) else 0
+    where = f"needs[{index}]"
+    if not isinstance(item, dict):
+        return None, [RowError(file, row, where, "each need must be a mapping with " + ", ".join(REQUIRED))]
+    errors: list[RowError] = []
+
+    def err(key: str, message: str) -> None:
+        line = item.mark(key)[0] if isinstance(item, Mapping) else 0
+        errors.append(RowError(file, line, f"{where}.{key}", message))
+
+    for key in item:
+        if key not in FIELDS:
+            err(str(key), f"unknown field{suggest(str(key), FIELDS) or '; expected ' + ', '.join(FIELDS)}")
+    for key in REQUIRED:
+        if item.get(key) in (None, ""):
+            errors.append(RowError(file, row, f"{where}.{key}", "missing"))
+    need_id = str(item.get("id", "")).strip()
+    rtype = item.get("resource_type")
+    if rtype not in (None, ""):
+        rtype = str(rtype)
+        if rtype not in known_types:
+            hint = suggest(rtype, known_types) or "; see `parklink inventory types`"
+            err("resource_type", f"unknown resource type `{rtype}`{hint}")
+    quantity = _int(item.get("quantity"))
+    if item.get("quantity") not in (None, "") and (quantity is None or quantity <= 0):
+        err("quantity", f"`{item.get('quantity')}` must be a whole number greater than 0")
+    urgency = _int(item.get("urgency"))
+    lo, hi = URGENCY_RANGE
+    if item.get("urgency") not in (None, "") and (urgency is None or not lo <= urgency <= hi):
+        err("urgency", f"`{item.get('urgency')}` must be 1, 2 or 3 (1 is the most urgent)")
+    role = item.get("role")
+    if role not in (None, "") and role not in ROLES:
+        err("role", f"`{role}` must be primary or secondary{suggest(str(role), ROLES)}")
+    deadline = item.get("deadline_min")
+    if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, int | float)
+                                 or deadline <= 0):
+        err("deadline_min", f"`{deadline}` must be a number of minutes greater than 0")
+        deadline = None
+    group = item.get("group")
+    if errors:
+        return None, errors
+    return Need(id=need_id, group=None if group is None else str(group), resource_type=rtype, quantity=quantity,
+                urgency=urgency, role=role, deadline_min=None if deadline is None else float(deadline)), []
+
+
+def parse_needs(data: Any, *, file: str, known_types: set[str]) -> tuple[list[Need], Position | None]:
+    """Validate a loaded needs document; raise ImportRejected listing every bad entry."""
+    position = None
+    errors: list[RowError] = []
+    if isinstance(data, dict):
+        for key in data:
+            if key not in ("at", "needs"):
+                line = data.mark(key)[0] if isinstance(data, Mapping) else 0
+                errors.append(RowError(file, line, str(key), "unknown top-level field; expected `at` and `needs`"))
+        if data.get("at") is not None:
+            line = data.mark("at")[0] if isinstance(data, Mapping) else 0
+            position, bad = parse_position(data["at"], file=file, row=line, field="at")
+            errors += bad
+        data = data.get("needs")
+    if not isinstance(data, list) or not data:
+        raise NeedsRejected(errors + [RowError(file, 0, "needs", "expected a non-empty list of needs")])
+    needs: list[Need] = []
+    first_line: dict[str, int] = {}
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(data):
+        need, bad = _entry(item, index, file, known_types)
+        errors += bad
+        raw_id = str(item.get("id", "")).strip() if isinstance(item, dict) else ""
+        line = item.line if isinstance(item, Mapping) else 0
+        if raw_id and raw_id in first_line:
+            where = f"line {first_line[raw_id]}" if first_line[raw_id] else f"needs[{first_index[raw_id]}]"
+            errors.append(RowError(file, line, f"needs[{index}].id", f"duplicate id `{raw_id}` (first at {where})"))
+        elif raw_id:
+            first_line[raw_id], first_index[raw_id] = line, index
+        if need is not None:
+            needs.append(need)
+    if errors:
+        raise NeedsRejected(errors)
+    return needs, position
+
+
+def read_needs_file(path: Path | str, *, known_types: set[str]) -> tuple[list[Need], Position | None]:
+    """Load and validate a YAML or JSON needs file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NeedsRejected([RowError(str(path), 0, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = decode_utf8(raw, str(path))
+        if path.suffix.lower() == ".json":
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise YAMLLoadError(str(path), exc.lineno, exc.colno, f"not valid JSON: {exc.msg}") from None
+        else:
+            data = load_yaml_text(text, str(path))
+    except YAMLLoadError as exc:
+        raise NeedsRejected([RowError(str(path), exc.line, "", f"{exc.message} (column {exc.col})")]) from None
+    return parse_needs(data, file=str(path), known_types=known_types)

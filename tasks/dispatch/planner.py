@@ -1,0 +1,152 @@
+"""The dispatch planner: 满足急需、先主后次、先近后远 as a pure, deterministic function.
+
+    plan_dispatch(needs, stock, at, travel=…, exclude_radius_m=…) → Plan
+
+Order of service: needs by rank (urgency 1 first, primary before secondary, earliest deadline, id). Each
+need is filled from the nearest usable depot of its type (earliest arrival, then kilometres, then depot
+code) and split across depots when one is not enough. Government and enterprise reserves are one pool;
+requisitionable holders come after every reserve of the type, and what they give becomes a requisition
+(先征用、后结算). What nothing can cover is a shortfall. Depots inside the isolation radius, or with no
+route, are excluded and listed with the reason.
+
+Cost: O(S log S + N log N) — stock is grouped by type and sorted once per type; because every need of a
+type draws from the same ordered list, one cursor per type skips exhausted depots for good.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from tasks.dispatch.travel import GreatCircle, TravelEstimate, great_circle_km
+from tasks.dispatch.types import (
+    RESERVE_KINDS,
+    Allocation,
+    Excluded,
+    Leg,
+    Need,
+    Plan,
+    Position,
+    Requisition,
+    Shortfall,
+    StockLine,
+)
+
+
+def _reason(kind: str, km: float, *, nearest: bool, split: bool, late_by: float | None) -> tuple[str, str]:
+    if kind == "requisition":
+        zh, en = f"储备不足，向可征用单位征用（先征用、后结算），{km:.1f} km", \
+            f"reserves fall short: requisitioned (settle later), {km:.1f} km"
+    elif nearest:
+        zh, en = f"最近的可用储备，{km:.1f} km", f"nearest available reserve, {km:.1f} km"
+    elif split:
+        zh, en = f"较近储备不足，拆分调用，{km:.1f} km", f"split: nearer reserves could not cover it, {km:.1f} km"
+    else:
+        zh, en = f"较近储备已调给更急需求，{km:.1f} km", f"nearer reserves went to more urgent needs, {km:.1f} km"
+    if late_by is not None:
+        zh += f"；预计晚于时限 {late_by:.0f} 分钟"
+        en += f"; arrives {late_by:.0f} min after the deadline"
+    return zh, en
+
+
+def _depots(stock: Iterable[StockLine]) -> tuple[dict[str, StockLine], dict[str, dict[str, int]]]:
+    """Each depot's identity (from its first line in code order) and availability per type, summed."""
+    info: dict[str, StockLine] = {}
+    avail: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for line in sorted(stock, key=lambda s: (s.depot, s.resource_type, s.available)):
+        info.setdefault(line.depot, line)
+        if line.available > 0:
+            avail[line.resource_type][line.depot] += line.available
+    return info, avail
+
+
+def _usable_legs(info: dict[str, StockLine], at: Position, travel: TravelEstimate,
+                 exclude_radius_m: float) -> tuple[dict[str, Leg], list[Excluded]]:
+    legs: dict[str, Leg] = {}
+    excluded: list[Excluded] = []
+    for code in sorted(info):
+        d = info[code]
+        straight_km = great_circle_km(at.latitude, at.longitude, d.latitude, d.longitude)
+        if exclude_radius_m > 0 and straight_km * 1000.0 < exclude_radius_m:
+            m = straight_km * 1000.0
+            excluded.append(Excluded(
+                depot=code, distance_km=round(straight_km, 3),
+                reason_zh=f"位于隔离半径 {exclude_radius_m:.0f} m 以内（距事发点 {m:.0f} m），不调用",
+                reason_en=f"inside the {exclude_radius_m:.0f} m isolation radius ({m:.0f} m from the incident); not used",
+            ))
+            continue
+        leg = travel(at, code, d.latitude, d.longitude)
+        if leg is None:
+            excluded.append(Excluded(depot=code, distance_km=round(straight_km, 3),
+                                     reason_zh="无可达路线，不调用", reason_en="no route to the incident; not used"))
+            continue
+        legs[code] = leg
+    return legs, excluded
+
+
+def plan_dispatch(needs: Iterable[Need], stock: Iterable[StockLine], at: Position, *,
+                  travel: TravelEstimate | None = None, exclude_radius_m: float = 0.0) -> Plan:
+    """Plan who gives what to whom. Same input (in any order), same plan."""
+    needs = tuple(needs)
+    seen: set[str] = set()
+    for need in needs:
+        if need.id in seen:
+            raise ValueError(f"need id `{need.id}` appears twice; ids must be unique within an incident")
+        seen.add(need.id)
+        if need.quantity <= 0:
+            raise ValueError(f"need `{need.id}`: quantity must be positive")
+    travel = travel or GreatCircle()
+    info, avail = _depots(stock)
+    legs, excluded = _usable_legs(info, at, travel, exclude_radius_m)
+
+    # Per type, the usable depots in service order: reserves (pooled) before requisitionable holders,
+    # then earliest arrival, kilometres, code. `left` is what each still has; `cursor` skips the exhausted.
+    order: dict[str, list[str]] = {}
+    left: dict[str, list[int]] = {}
+    for rtype in {n.resource_type for n in needs}:
+        by_depot = avail.get(rtype, {})
+        codes = [c for c in by_depot if c in legs]
+        codes.sort(key=lambda c: (info[c].kind not in RESERVE_KINDS, legs[c].eta_min, legs[c].distance_km, c))
+        order[rtype] = codes
+        left[rtype] = [by_depot[c] for c in codes]
+    cursor: dict[str, int] = dict.fromkeys(order, 0)
+
+    allocations: list[Allocation] = []
+    requisitions: list[Requisition] = []
+    shortfalls: list[Shortfall] = []
+    for need in sorted(needs, key=Need.rank):
+        rtype, remaining, i = need.resource_type, need.quantity, cursor[need.resource_type]
+        codes, stock_left = order[rtype], left[rtype]
+        served = False
+        while remaining and i < len(codes):
+            have = stock_left[i]
+            if have == 0:
+                i += 1
+                continue
+            take = min(have, remaining)
+            stock_left[i] -= take
+            remaining -= take
+            code = codes[i]
+            d, leg = info[code], legs[code]
+            late_by = leg.eta_min - need.deadline_min if need.deadline_min is not None else None
+            late_by = late_by if late_by is not None and late_by > 0 else None
+            is_reserve = d.kind in RESERVE_KINDS
+            zh, en = _reason("allocation" if is_reserve else "requisition", leg.distance_km,
+                             nearest=i == 0, split=served, late_by=late_by)
+            common = dict(need=need.id, depot=code, resource_type=rtype, quantity=take,
+                          distance_km=round(leg.distance_km, 3), eta_min=round(leg.eta_min, 1),
+                          reason_zh=zh, reason_en=en, late=late_by is not None)
+            if is_reserve:
+                allocations.append(Allocation(owner=d.owner, **common))
+            else:
+                requisitions.append(Requisition(holder=d.owner, **common))
+            served = True
+            if stock_left[i] == 0:
+                i += 1
+        cursor[rtype] = i
+        if remaining:
+            shortfalls.append(Shortfall(need=need.id, resource_type=rtype, quantity=remaining))
+
+    return Plan(needs=tuple(sorted(needs, key=Need.rank)), allocations=tuple(allocations),
+                requisitions=tuple(requisitions), shortfalls=tuple(shortfalls), excluded=tuple(excluded),
+                position=at)

@@ -1,0 +1,157 @@
+"""The planner's vocabulary: what goes in (needs, stock lines, a position) and what comes out (a plan).
+
+Pure data: frozen dataclasses, integers for quantities, no database and no Prefect.
+
+    Need         a group's request: type, quantity, urgency 1 (most urgent) … 3, primary | secondary
+    StockLine    what a depot can give now: depot, owner, kind, position, type, available
+    Position     the incident's latitude and longitude
+    Plan         allocations (reserves), requisitions (requisitionable holders), shortfalls, excluded depots
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Role = Literal["primary", "secondary"]
+ROLES: tuple[str, ...] = ("primary", "secondary")
+RESERVE_KINDS = frozenset({"government_reserve", "enterprise_reserve"})
+REQUISITIONABLE = "requisitionable"
+URGENCY_RANGE = (1, 3)
+
+
+@dataclass(frozen=True)
+class Position:
+    latitude: float
+    longitude: float
+
+    def __post_init__(self) -> None:
+        if not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
+            raise ValueError(f"position {self.latitude},{self.longitude} is off the globe")
+
+
+@dataclass(frozen=True)
+class Need:
+    """One resource need. Urgency 1 is the most urgent (满足急需), 3 the least."""
+
+    id: str
+    resource_type: str
+    quantity: int
+    urgency: int = 2
+    role: Role = "primary"
+    group: str | None = None
+    deadline_min: float | None = None
+
+    def rank(self) -> tuple:
+        """Most urgent first, then primary before secondary, then earliest deadline, then id."""
+        deadline = self.deadline_min if self.deadline_min is not None else float("inf")
+        return (self.urgency, ROLES.index(self.role), deadline, self.id)
+
+
+@dataclass(frozen=True)
+class StockLine:
+    depot: str
+    owner: str
+    kind: str  # government_reserve | enterprise_reserve | requisitionable
+    latitude: float
+    longitude: float
+    resource_type: str
+    available: int
+
+
+@dataclass(frozen=True)
+class Leg:
+    """How far a depot is from the incident: kilometres and minutes."""
+
+    distance_km: float
+    eta_min: float
+
+
+@dataclass(frozen=True)
+class Allocation:
+    need: str
+    depot: str
+    owner: str
+    resource_type: str
+    quantity: int
+    distance_km: float
+    eta_min: float
+    reason_zh: str
+    reason_en: str
+    late: bool = False
+
+    def reason(self, lang: str = "zh-CN") -> str:
+        return self.reason_en if lang == "en" else self.reason_zh
+
+
+@dataclass(frozen=True)
+class Requisition:
+    """Taken from a requisitionable holder because the reserves could not cover it (先征用、后结算)."""
+
+    need: str
+    holder: str
+    depot: str
+    resource_type: str
+    quantity: int
+    distance_km: float
+    eta_min: float
+    reason_zh: str
+    reason_en: str
+    late: bool = False
+
+    def reason(self, lang: str = "zh-CN") -> str:
+        return self.reason_en if lang == "en" else self.reason_zh
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    need: str
+    resource_type: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Excluded:
+    depot: str
+    reason_zh: str
+    reason_en: str
+    distance_km: float | None = None
+
+    def reason(self, lang: str = "zh-CN") -> str:
+        return self.reason_en if lang == "en" else self.reason_zh
+
+
+@dataclass(frozen=True)
+class Plan:
+    needs: tuple[Need, ...]
+    allocations: tuple[Allocation, ...] = ()
+    requisitions: tuple[Requisition, ...] = ()
+    shortfalls: tuple[Shortfall, ...] = ()
+    excluded: tuple[Excluded, ...] = ()
+    position: Position | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def covered(self, need_id: str) -> tuple[int, int, int]:
+        """(allocated, requisitioned, short) for one need."""
+        a = sum(x.quantity for x in self.allocations if x.need == need_id)
+        r = sum(x.quantity for x in self.requisitions if x.need == need_id)
+        s = sum(x.quantity for x in self.shortfalls if x.need == need_id)
+        return a, r, s
+
+    def as_dict(self, lang: str = "zh-CN") -> dict:
+        """The JSON shape of `parklink dispatch plan --json`."""
+
+        def line(obj) -> dict:
+            data = asdict(obj)
+            zh, en = data.pop("reason_zh", None), data.pop("reason_en", None)
+            if zh is not None:
+                data["reason"] = en if lang == "en" else zh
+            return data
+
+        return {
+            "position": asdict(self.position) if self.position else None,
+            "allocations": [line(a) for a in self.allocations],
+            "requisitions": [line(r) for r in self.requisitions],
+            "shortfalls": [asdict(s) for s in self.shortfalls],
+            "excluded": [line(e) for e in self.excluded],
+        }
