@@ -3,6 +3,7 @@
     PARKLINK_HOME          where ParkLink keeps its state (default ./.parklink)
     PARKLINK_DATABASE_URL  SQLAlchemy URL (default: SQLite file parklink.db under PARKLINK_HOME)
     PARKLINK_LANG          zh-CN (default) or en
+    PARKLINK_DISPATCH_SPEED_KMH  road speed for the straight-line travel estimate (default 40)
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ class Settings(BaseSettings):
     playbooks_dir: Path = REPO_ROOT / "playbooks"
     templates_dir: Path = REPO_ROOT / "templates"
     verify_max_age_days: int = Field(default=90, ge=1, description="a liaison unverified longer is stale")
+    engine_port: int = Field(default=4200, ge=1, le=65535, description="port of ParkLink's local Prefect server")
+    engine_database_url: str | None = Field(default=None, description="database of the local Prefect server "
+                                            "(default: SQLite under PARKLINK_HOME/prefect)")
+    dispatch_speed_kmh: float = Field(default=40.0, gt=0, le=200,
+                                      description="road speed for the straight-line travel estimate")
 
     @property
     def db_url(self) -> str:

@@ -1,0 +1,46 @@
+"""Rendering ParkLink's documents from the Jinja2 templates in `templates/` (sandboxed, StrictUndefined).
+
+Markdown is rendered as written; for HTML the same template is rendered with HTML autoescaping (so text an
+operator typed can never inject markup), converted with `markdown`, and wrapped in `assessment.html.j2`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import markdown
+from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(value: datetime | None) -> str:
+    """Times are stored in UTC and shown in Asia/Shanghai."""
+    return "—" if value is None else value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def environment(templates_dir: Path, *, html: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(str(templates_dir)), undefined=StrictUndefined, keep_trailing_newline=True,
+        autoescape=select_autoescape(default_for_string=html, default=html),
+    )
+    env.filters["local"] = local_time
+    return env
+
+
+def template_name(stem: str, lang: str) -> str:
+    return f"{stem}.{'en' if lang == 'en' else 'zh-CN'}.md.j2"
+
+
+def render_markdown(templates_dir: Path, stem: str, lang: str, context: dict) -> str:
+    return environment(templates_dir, html=False).get_template(template_name(stem, lang)).render(**context)
+
+
+def render_html(templates_dir: Path, stem: str, lang: str, context: dict, title: str) -> str:
+    env = environment(templates_dir, html=True)
+    body_md = env.get_template(template_name(stem, lang)).render(**context)
+    body = markdown.markdown(body_md, extensions=["tables"])
+    return env.get_template(f"{stem}.html.j2").render(body=body, title=title, lang=lang)

@@ -1,0 +1,37 @@
+"""Where to stand up the on-site command post (pure).
+
+The playbook's siting rule says upwind (or crosswind) of the source and at least N metres away; the
+isolation distance of the chemical (ERG) is a floor. The wind is given as the direction it blows FROM
+(meteorological convention), so "upwind" is that bearing seen from the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tasks.geo import destination
+
+
+@dataclass(frozen=True)
+class CommandPostSite:
+    latitude: float
+    longitude: float
+    distance_m: float
+    bearing_deg: float
+    reason_zh: str
+    reason_en: str
+
+
+def site_command_post(*, latitude: float, longitude: float, wind_from_deg: float, min_distance_m: float,
+                      isolation_radius_m: float = 0.0, upwind: bool = True, margin_m: float = 50.0) -> CommandPostSite:
+    if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
+        raise ValueError(f"position {latitude},{longitude} is off the globe")
+    distance = max(float(min_distance_m), float(isolation_radius_m) + (margin_m if isolation_radius_m else 0.0))
+    bearing = wind_from_deg % 360 if upwind else (wind_from_deg + 90) % 360
+    lat, lon = destination(latitude, longitude, bearing, distance)
+    side_zh, side_en = ("上风向", "upwind") if upwind else ("侧风向", "crosswind")
+    return CommandPostSite(
+        latitude=round(lat, 6), longitude=round(lon, 6), distance_m=round(distance, 1), bearing_deg=round(bearing, 1),
+        reason_zh=f"事发点{side_zh}（方位 {bearing:.0f}°）{distance:.0f} 米，位于隔离区外",
+        reason_en=f"{distance:.0f} m {side_en} of the source (bearing {bearing:.0f}°), outside the isolation zone",
+    )
