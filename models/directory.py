@@ -61,6 +61,8 @@ class UnitBase(SQLModel):
     name_en: str = Field(default="", max_length=120)
     kind: UnitKind = Field(sa_type=enum_type(UnitKind))
     parent: str | None = Field(default=None, foreign_key="unit.code", max_length=40)
+    latitude: float | None = Field(default=None, ge=-90, le=90, description="site (enterprises: the plant)")
+    longitude: float | None = Field(default=None, ge=-180, le=180)
     active: bool = True
 
     @field_validator("code")

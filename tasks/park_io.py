@@ -28,7 +28,7 @@ from models.errors import ImportRejected, InputError, RowError
 from models.inventory import DepotBase, ResourceTypeBase, StockBase
 from models.safe_yaml import Mapping, YAMLLoadError, decode_utf8, load_yaml_text
 
-UNIT_COLUMNS = ["code", "name_zh", "name_en", "kind", "parent", "active"]
+UNIT_COLUMNS = ["code", "name_zh", "name_en", "kind", "parent", "latitude", "longitude", "active"]
 LIAISON_COLUMNS = ["name", "role", "phone", "sms", "wecom", "dingtalk", "feishu", "webhook", "channels", "active"]
 DIRECTORY_CSV_COLUMNS = [f"unit_{c}" for c in UNIT_COLUMNS] + [f"liaison_{c}" for c in LIAISON_COLUMNS]
 STOCK_CSV_COLUMNS = ["depot", "resource_type", "quantity", "reserved", "inspected_on", "expires_on"]
