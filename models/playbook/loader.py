@@ -157,6 +157,8 @@ def _message(err: dict) -> tuple[tuple, str]:
         names = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
         hint = f"; did you mean `{close[0]}`?" if close else ""
+        if " " in str(loc[-1]).strip():
+            hint = "; a comma inside `{…}` ends the text before it: put the text in quotes"
         return loc, f"unknown field `{loc[-1]}`{hint} (valid: {', '.join(names)})"
     if kind == "missing":
         return loc, f"missing required field `{loc[-1]}`"
