@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from parklink import cli_directory, cli_inventory, cli_park
+from parklink import cli_directory, cli_dispatch, cli_inventory, cli_park, cli_requisitions
 from parklink.app import run, state
 
 app = typer.Typer(
@@ -30,6 +30,8 @@ def _main(
 cli_park.register(app)
 app.add_typer(cli_directory.app, name="directory")
 app.add_typer(cli_inventory.app, name="inventory")
+app.add_typer(cli_dispatch.app, name="dispatch")
+app.add_typer(cli_requisitions.app, name="requisitions")
 
 
 def main() -> None:
