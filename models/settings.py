@@ -14,12 +14,14 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.notify_settings import NotifySettings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 Lang = Literal["zh-CN", "en"]
 
 
-class Settings(BaseSettings):
+class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and drill settings: models/notify_settings.py
     model_config = SettingsConfigDict(env_prefix="PARKLINK_", extra="ignore")
 
     home: Path = Field(default=Path(".parklink"), description="state directory")

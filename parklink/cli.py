@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from parklink import cli_directory, cli_dispatch, cli_inventory, cli_park, cli_requisitions
+from parklink import cli_directory, cli_dispatch, cli_inventory, cli_notify, cli_park, cli_requisitions
 from parklink import cli_playbooks
 from parklink.app import run, state
 
@@ -31,6 +31,7 @@ def _main(
 cli_park.register(app)
 app.add_typer(cli_directory.app, name="directory")
 app.add_typer(cli_inventory.app, name="inventory")
+cli_notify.register(app)
 app.add_typer(cli_dispatch.app, name="dispatch")
 app.add_typer(cli_requisitions.app, name="requisitions")
 app.add_typer(cli_playbooks.app, name="playbooks")

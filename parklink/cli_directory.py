@@ -117,8 +117,22 @@ def export(
 
 
 @app.command()
-def check(json_out: JsonOpt = False) -> None:
-    """Units without an active reachable primary; liaisons not verified for 90 days. Exit 1 when any."""
+def check(
+    json_out: JsonOpt = False,
+    live: Annotated[bool, typer.Option("--live", help="message every primary liaison and wait for answers")] = False,
+    wait: Annotated[float | None, typer.Option("--wait", help="--live: seconds to wait (park time)")] = None,
+    drill: Annotated[bool, typer.Option("--drill", help="--live: send to an in-process drill gateway")] = False,
+    answer_rate: Annotated[float | None, typer.Option("--answer-rate", help="--drill: share who answer")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="--drill: replays the same drill")] = None,
+) -> None:
+    """Units without an active reachable primary; liaisons not verified for 90 days. Exit 1 when any.
+
+    With --live: a liaison communication check over the real channels (parklink/cli_notify.py)."""
+    if live:
+        from parklink.cli_notify import live_check
+        return live_check(wait_s=wait, drill=drill, answer_rate=answer_rate, seed=seed, json_out=json_out)
+    if wait is not None or drill or answer_rate is not None or seed is not None:
+        raise InputError("--wait, --drill, --answer-rate and --seed go with --live", exit_code=2)
     days = state.settings.verify_max_age_days
     with session_scope(state.engine) as session:
         problems = directory_problems(session=session, max_age_days=days)

@@ -1,0 +1,156 @@
+"""Persistence of notifications and liaison checks: keyword-only functions that take the session.
+
+Every state change is one conditional UPDATE, so two processes (a re-run flow, the acknowledgement service
+in another thread) can never both win: a delivered message is never claimed again, an acknowledgement is
+recorded once, and an acknowledgement for a finished check is refused in the same statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from models.directory import Liaison
+from models.notification import LiaisonCheck, Notification
+from models.types import utcnow
+
+
+def get_or_create_notification(*, session: Session, row: Notification) -> tuple[Notification, bool]:
+    """The row with `row.idempotency_key` — the existing one if any (a retry or re-run), else `row` inserted."""
+    existing = session.exec(select(Notification).where(Notification.idempotency_key == row.idempotency_key)).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # a concurrent run inserted it between our read and our write
+        existing = session.exec(select(Notification).where(Notification.idempotency_key == row.idempotency_key)).one()
+        return existing, False
+    return row, True
+
+
+def claim_for_sending(*, session: Session, notification_id: int, lease_s: float,
+                      now: datetime | None = None) -> Notification | None:
+    """Take the lease on an undelivered message; None when it is delivered or another sender holds it."""
+    now = now or utcnow()
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.delivered_at.is_(None),
+               (Notification.lease_until.is_(None)) | (Notification.lease_until < now))
+        .values(lease_until=now + timedelta(seconds=lease_s), sent_at=now, failed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    session.flush()
+    row = session.get(Notification, notification_id, populate_existing=True)
+    return row
+
+
+def record_outcome(*, session: Session, notification_id: int, delivered: bool, channel: str | None,
+                   attempts: int, error: str | None, now: datetime | None = None) -> Notification:
+    now = now or utcnow()
+    row = session.get(Notification, notification_id, populate_existing=True)
+    row.attempts += attempts
+    row.channel = channel
+    row.lease_until = None
+    row.last_error = error[:2000] if error else None
+    if delivered:
+        row.delivered_at, row.failed_at = now, None
+    else:
+        row.failed_at = now
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_ack(*, session: Session, notification_id: int, eta_min: int | None, note: str | None, via: str,
+               now: datetime | None = None) -> bool:
+    """Record the acknowledgement once. False when already acknowledged or its check is finished.
+
+    On PostgreSQL the check row is share-locked, so finishing a check and acknowledging for it serialise.
+    """
+    now = now or utcnow()
+    check_open = exists(
+        sa_select(LiaisonCheck.id)
+        .where(LiaisonCheck.id == Notification.check_id, LiaisonCheck.finished_at.is_(None))
+        .with_for_update(read=True)
+    )
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.acked_at.is_(None),
+               Notification.check_id.is_(None) | check_open)
+        .values(acked_at=now, ack_eta_min=eta_min, ack_note=note, ack_via=via)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def get_notification(*, session: Session, notification_id: int) -> Notification | None:
+    return session.get(Notification, notification_id, populate_existing=True)
+
+
+def notifications(*, session: Session, context_kind: str | None = None, context_id: str | None = None,
+                  group: str | None = None, ids: Iterable[int] | None = None) -> list[Notification]:
+    query = select(Notification).order_by(Notification.id)
+    if context_kind is not None:
+        query = query.where(Notification.context_kind == context_kind)
+    if context_id is not None:
+        query = query.where(Notification.context_id == context_id)
+    if group is not None:
+        query = query.where(Notification.group == group)
+    if ids is not None:
+        query = query.where(Notification.id.in_(list(ids)))
+    return list(session.exec(query).all())
+
+
+def acked_ids(*, session: Session, ids: Iterable[int]) -> dict[int, datetime]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = session.exec(select(Notification.id, Notification.acked_at)
+                        .where(Notification.id.in_(ids), Notification.acked_at.is_not(None))).all()
+    return {i: at for i, at in rows}
+
+
+def create_check(*, session: Session, wait_s: float, drill: bool) -> LiaisonCheck:
+    check = LiaisonCheck(wait_s=wait_s, drill=drill)
+    session.add(check)
+    session.flush()
+    return check
+
+
+def get_check(*, session: Session, check_id: int) -> LiaisonCheck | None:
+    return session.get(LiaisonCheck, check_id, populate_existing=True)
+
+
+def finish_check(*, session: Session, check_id: int, now: datetime | None = None) -> LiaisonCheck:
+    """Close the check (later acknowledgements are refused) and mark every liaison who answered as verified."""
+    now = now or utcnow()
+    check = session.exec(select(LiaisonCheck).where(LiaisonCheck.id == check_id).with_for_update()).one()
+    if check.finished_at is None:
+        check.finished_at = now
+        session.add(check)
+        session.flush()
+    acked = session.exec(select(Notification).where(Notification.check_id == check_id,
+                                                    Notification.acked_at.is_not(None))).all()
+    for row in acked:
+        liaison = session.get(Liaison, row.liaison_id)
+        if liaison is not None and (liaison.last_verified_at is None or liaison.last_verified_at < row.acked_at):
+            liaison.last_verified_at = row.acked_at
+            session.add(liaison)
+    session.flush()
+    return check
+
+
+def save_check_counts(*, session: Session, check_id: int, **counts: int) -> None:
+    check = session.get(LiaisonCheck, check_id)
+    for key, value in counts.items():
+        setattr(check, key, value)
+    session.add(check)

@@ -1,0 +1,91 @@
+"""Acknowledging a message by its token: shared by the web service, the JSON API and `parklink ack`.
+
+    AckRefused(ParkLinkError)   nothing was changed; `reason` and the HTTP `status` say why:
+        malformed 400 · forged 403 · expired 410 · used 409 · finished 410 (the check is over) · invalid 422
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from models.db import session_scope
+from models.errors import ParkLinkError
+from models.notification import Notification
+from models.notification_store import get_check, get_notification, record_ack
+from models.types import utcnow
+from tasks.notify.sender import ack_secret
+from tasks.notify.tokens import TokenError, read_token, verify_token
+
+STATUS = {"malformed": 400, "forged": 403, "expired": 410, "used": 409, "finished": 410, "invalid": 422}
+MAX_ETA_MIN = 24 * 60
+MAX_NOTE = 500
+
+
+class AckRefused(ParkLinkError):
+    def __init__(self, reason: str, message: str, row: Notification | None = None):
+        super().__init__(message)
+        self.reason, self.status, self.row = reason, STATUS[reason], row
+
+
+def _load(session, token: str, secret: str, now: datetime) -> Notification:
+    try:
+        claims = read_token(token)
+        row = get_notification(session=session, notification_id=claims.notification_id)
+        verify_token(secret, token, row.idempotency_key if row else None, now=now)
+    except TokenError as exc:
+        raise AckRefused(exc.reason, str(exc)) from None
+    return row
+
+
+def inspect(engine: Engine, token: str, *, settings, now: datetime | None = None) -> Notification:
+    """The notification a genuine, unexpired, unused token names; AckRefused otherwise."""
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        row = _load(session, token, ack_secret(settings), now)
+        _refuse_if_closed(session, row)
+        return row
+
+
+def _refuse_if_closed(session, row: Notification) -> None:
+    if row.acked_at is not None:
+        raise AckRefused("used", f"already acknowledged at {row.acked_at.isoformat(timespec='seconds')}", row)
+    if row.check_id is not None:
+        check = get_check(session=session, check_id=row.check_id)
+        if check is not None and check.finished_at is not None:
+            raise AckRefused("finished", "this liaison check is already finished", row)
+
+
+def validate(eta_min, note) -> tuple[int | None, str | None]:
+    if eta_min in ("", None):
+        eta = None
+    else:
+        try:
+            eta = int(str(eta_min).strip())
+        except ValueError:
+            raise AckRefused("invalid", f"ETA `{eta_min}`: give whole minutes, 0–{MAX_ETA_MIN}") from None
+        if not 0 <= eta <= MAX_ETA_MIN:
+            raise AckRefused("invalid", f"ETA {eta}: give whole minutes, 0–{MAX_ETA_MIN}")
+    if note is not None and not isinstance(note, str):
+        raise AckRefused("invalid", "note: give text")
+    text = (note or "").strip() or None
+    if text is not None and len(text) > MAX_NOTE:
+        raise AckRefused("invalid", f"note: {len(text)} characters; at most {MAX_NOTE}")
+    return eta, text
+
+
+def acknowledge(engine: Engine, token: str, *, settings, eta_min=None, note: str | None = None, via: str = "web",
+                now: datetime | None = None) -> Notification:
+    """Record the acknowledgement once; return the row as recorded. AckRefused changes nothing."""
+    eta, text = validate(eta_min, note)
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        row = _load(session, token, ack_secret(settings), now)
+        _refuse_if_closed(session, row)
+        if not record_ack(session=session, notification_id=row.id, eta_min=eta, note=text, via=via, now=now):
+            session.rollback()
+            current = get_notification(session=session, notification_id=row.id)
+            _refuse_if_closed(session, current)
+            raise AckRefused("used", "already acknowledged", current)
+        return get_notification(session=session, notification_id=row.id)
