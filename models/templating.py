@@ -95,7 +95,10 @@ def check_source(env: SandboxedEnvironment, source: str, sample: dict[str, Any])
         ast = env.parse(source)
     except TemplateSyntaxError as exc:
         return [f"template syntax error on its line {exc.lineno}: {exc.message}"]
-    problems = _unknown_names(ast, sample)
+    try:
+        problems = _unknown_names(ast, sample)
+    except TemplateSyntaxError as exc:  # also an unknown filter or test (TemplateAssertionError)
+        return [f"template error: {exc.message}"]
     if problems:
         return problems
     try:

@@ -7,13 +7,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from models.playbook.errors import Issue, IssueKind
 from models.playbook.loader import Source, dotted
 from models.playbook.references import Catalog
-from models.playbook.schema import ESCALATION_ROLES
+from models.playbook.schema import ESCALATION_ROLES, RESOURCE_CODE_PATTERN
 from models.safe_yaml import Mapping
 from models.templating import check_template_file, check_text
 
@@ -64,7 +65,8 @@ def check_references(source: Source, catalog: Catalog) -> list[Issue]:
             if problem:
                 issues.append(_issue(IssueKind.references, source, mark, loc,
                                      f"{problem}; an escalation step goes `to` deputy, head or a unit code"))
-        elif key == "resource_type" and isinstance(value, str | int) and not isinstance(value, bool):
+        elif key == "resource_type" and isinstance(value, str | int) and not isinstance(value, bool) \
+                and re.fullmatch(RESOURCE_CODE_PATTERN, str(value)):
             problem = catalog.resource_type_problem(str(value))
             if problem:
                 issues.append(_issue(IssueKind.references, source, mark, loc, problem))

@@ -103,12 +103,19 @@ class _Collector:
                         pending = True
                         break
 
+    def known_ids(self) -> set[str]:
+        folders = {p.source.path.parent for p in self.files.values()}
+        if self.playbooks_dir is not None:
+            folders.add(Path(self.playbooks_dir))
+        return {f.stem for folder in folders if folder.is_dir() for f in folder.glob("*.yaml")}
+
     def resolve_all(self) -> dict[str, dict[str, ResolvedPlan]]:
         plans = {}
+        known = self.known_ids()
         for key, parsed in sorted(self.files.items()):
             if parsed.model is None or parsed.model.abstract:
                 continue
-            resolved, problems = resolve_playbook(key, self.files)
+            resolved, problems = resolve_playbook(key, self.files, {i.file for i in self.issues}, known)
             self.issues += problems
             if resolved:
                 plans[key] = resolved

@@ -28,11 +28,17 @@ from models.playbook.schema import (
 )
 from models.safe_yaml import Mapping, YAMLLoadError, decode_utf8, load_yaml_text
 
+FIELD_HINTS = {  # by field name: what a valid value looks like
+    "id": "use lower-case letters, digits and hyphens, e.g. `rescue-scba`",
+    "resource_type": "a resource type code has 7 digits, e.g. `2010101`",
+    "template": "a template name is the file name without `.<lang>.md.j2`, e.g. `upward-report`",
+    "notice_template": "a template name is the file name without `.<lang>.md.j2`, e.g. `group-activation`",
+}
 PATTERN_HINTS = {
     ID_PATTERN: "use lower-case letters, digits and hyphens, e.g. `rescue-scba`",
     PLAYBOOK_ID_PATTERN: "use lower-case letters, digits and hyphens, e.g. `hazmat-leak`",
-    RESOURCE_CODE_PATTERN: "a resource type code has 7 digits, e.g. `2010101`",
-    TEMPLATE_NAME_PATTERN: "a template name is the file name without `.<lang>.md.j2`, e.g. `upward-report`",
+    RESOURCE_CODE_PATTERN: FIELD_HINTS["resource_type"],
+    TEMPLATE_NAME_PATTERN: FIELD_HINTS["template"],
 }
 
 
@@ -165,7 +171,8 @@ def _message(err: dict) -> tuple[tuple, str]:
     if kind == "literal_error":
         return loc, f"{_describe(value)} is not allowed; choose {ctx.get('expected', '')}"
     if kind == "string_pattern_mismatch":
-        hint = PATTERN_HINTS.get(ctx.get("pattern", ""), f"must match {ctx.get('pattern')}")
+        hint = FIELD_HINTS.get(str(loc[-1]) if loc else "") or PATTERN_HINTS.get(
+            ctx.get("pattern", ""), f"must match {ctx.get('pattern')}")
         return loc, f"{_describe(value)} is not a valid value; {hint}"
     wanted = {
         "string_type": "text", "int_type": "a whole number", "float_type": "a number", "bool_type": "true or false",

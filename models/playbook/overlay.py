@@ -91,10 +91,10 @@ class Folder:
         if check and old is not None and value is not None:
             weaker = (name in LOWER_IS_STRONGER and value > old) or (name in HIGHER_IS_STRONGER and value < old)
             if weaker:
-                way = "shorten or keep" if name in LOWER_IS_STRONGER and name != "urgency" else (
-                    "keep or raise it (1 is most urgent)" if name == "urgency" else "keep or raise")
+                way = {"urgency": "keep or raise the urgency (1 is most urgent)"}.get(
+                    name, "keep or shorten it" if name in LOWER_IS_STRONGER else "keep or raise it")
                 self._issue(origin, keys, f"level {origin.level} weakens {label} from {old} to {value}; "
-                                          f"a higher level may only {way} what the level below has")
+                                          f"a higher level may only {way}")
                 return
         target[name] = value
 

@@ -68,6 +68,8 @@ class Catalog:
             return None
         if code in self.units:
             return None
+        if code == INCIDENT_ENTERPRISE:
+            return f"`{code}` (the incident enterprise) is a role, not allowed here; name a unit code"
         if code in self.inactive_units:
             return f"unit `{code}` ({self.inactive_units[code]}) is deactivated in the directory"
         choices = dict(self.units, **({INCIDENT_ENTERPRISE: "事发企业"} if allow_role else {}))
@@ -87,9 +89,18 @@ class Catalog:
         return (f"unknown template `{name}`{hint} (templates/ has, in zh-CN and en: {known})")
 
 
+def nearest(word: str, choices) -> str | None:
+    """A choice that starts with `word` (a cut-short code), else the closest by similarity."""
+    starts = sorted((c for c in choices if len(word) >= 3 and c.startswith(word)), key=len)
+    if starts:
+        return starts[0]
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def _hint(code: str, choices: dict[str, str]) -> str:
-    close = difflib.get_close_matches(code, sorted(choices), n=1, cutoff=0.6)
-    if not close:
+    close = [nearest(code, choices)]
+    if close[0] is None:
         return ""
     name = choices.get(close[0])
     return f"; did you mean `{close[0]}` ({name})?" if name else f"; did you mean `{close[0]}`?"

@@ -39,7 +39,7 @@ def _issue(parsed: Parsed, key: str, message: str, kind: IssueKind = IssueKind.s
     return Issue(kind, parsed.source.file, line, col, path or key, message)
 
 
-def chain_of(pid: str, files: dict[str, Parsed]) -> tuple[list[Parsed] | None, list[Issue]]:
+def chain_of(pid: str, files: dict[str, Parsed], known: set[str] = frozenset()) -> tuple[list[Parsed] | None, list[Issue]]:
     """Root first. None when a file of the chain is unusable (its own issues say why)."""
     chain: list[Parsed] = []
     seen: list[str] = []
@@ -57,7 +57,7 @@ def chain_of(pid: str, files: dict[str, Parsed]) -> tuple[list[Parsed] | None, l
         if parent is None:
             return chain, []
         if parent not in files:
-            close = difflib.get_close_matches(parent, sorted(files), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(parent, sorted(set(files) | set(known)), n=1, cutoff=0.6)
             hint = f"; did you mean `{close[0]}`?" if close else ""
             return None, [_issue(parsed, "extends", f"unknown playbook `{parent}`{hint} (looked for {parent}.yaml "
                                  "beside this file and in the playbooks folder)", IssueKind.references)]
@@ -111,10 +111,11 @@ def content_hash(plan_data: dict, chain: list[Parsed]) -> str:
 
 
 def _msg(err: dict) -> str:
-    return "missing" if err["type"] == "missing" else err["msg"]
+    return {"missing": "missing", "too_short": "needs at least one entry"}.get(err["type"], err["msg"])
 
 
 def _plan(pid: str, level: str, levels: list[str], chain: list[Parsed], st: State) -> tuple[ResolvedPlan | None, list]:
+    """The plan of one level, or the (path, message) pairs that keep it from being complete."""
     last = {n: getattr(p.model, n) for p in chain for n in ("title_zh", "title_en", "office_unit") if getattr(p.model, n)}
     errors: list[tuple[str, str]] = []
     groups = []
@@ -136,20 +137,25 @@ def _plan(pid: str, level: str, levels: list[str], chain: list[Parsed], st: Stat
         "chemicals": {un: dict(c.model_dump(), un=un) for un, c in _merged(chain, "chemicals").items()},
         "sources": dict(sorted(st.sources.items())),
     }
-    if not groups and not errors:
+    if not st.active:
         errors.append(("levels", "no group is activated; activate groups under `levels.<level>.groups`"))
-    if errors:
-        return None, errors
     try:
         plan = ResolvedPlan.model_validate(data)
     except ValidationError as exc:
-        return None, [(".".join(str(p) for p in e["loc"]), _msg(e)) for e in exc.errors()]
+        errors += [(".".join(str(p) for p in e["loc"]), _msg(e)) for e in exc.errors()]
+        return None, errors
+    if errors:
+        return None, errors
     dumped = plan.model_dump(mode="json")
     return plan.model_copy(update={"content_hash": content_hash(dumped, chain)}), []
 
 
-def resolve_playbook(pid: str, files: dict[str, Parsed]) -> tuple[dict[str, ResolvedPlan], list[Issue]]:
-    chain, issues = chain_of(pid, files)
+def resolve_playbook(pid: str, files: dict[str, Parsed], quiet: set[str] = frozenset(),
+                     known: set[str] = frozenset()) -> tuple[dict[str, ResolvedPlan], list[Issue]]:
+    """Plans of every level. Completeness problems are left out when a file of the chain (named in `quiet`)
+    or the levels themselves already have issues: they would only repeat them. `known` names playbooks
+    that exist but were not loaded, for "did you mean"."""
+    chain, issues = chain_of(pid, files, known)
     if chain is None:
         return {}, issues
     leaf = chain[-1]
@@ -173,6 +179,7 @@ def resolve_playbook(pid: str, files: dict[str, Parsed]) -> tuple[dict[str, Reso
                      check=False, base=True)
     plans: dict[str, ResolvedPlan] = {}
     reported: set[str] = set()
+    completeness: list[Issue] = []
     for i, level in enumerate(wanted):
         for parsed in chain:
             overlay = parsed.model.levels.get(level)
@@ -184,10 +191,15 @@ def resolve_playbook(pid: str, files: dict[str, Parsed]) -> tuple[dict[str, Reso
         for path, msg in problems:
             if path not in reported:
                 reported.add(path)
-                issues.append(_issue(leaf, "id", f"level {level}: {msg}; give it at the top level, in the group's "
-                                     f"definition or under `levels.{level}`", path=path))
+                hint = ("" if path == "levels" else
+                        f"; give it in the group's definition or under `levels.{level}.groups`"
+                        if path.startswith("groups.") else f"; give it at the top level or under `levels.{level}`")
+                completeness.append(_issue(leaf, "id", f"level {level}: {msg}{hint}", path=path))
         if plan is not None:
             plans[level] = plan
+    said = {i.path for i in folder.issues}
+    if not issues and not any(p.source.file in quiet for p in chain):
+        issues = [i for i in completeness if i.path not in said]
     issues += folder.issues
     if issues:
         return {}, issues
