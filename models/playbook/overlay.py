@@ -195,7 +195,7 @@ class Folder:
         self._merge_needs(group, spec, origin, keys, check, sources)
 
     def _merge_items(self, target: dict, items: list, origin: Origin, keys: tuple, check: bool, sources: dict,
-                     prefix: str, what: str) -> bool:
+                     prefix: str, what: str) -> None:
         seen = set()
         for i, item in enumerate(items):
             if item.id in seen:
@@ -211,7 +211,6 @@ class Folder:
             else:
                 target[item.id] = data
             sources[f"{prefix}.{item.id}"] = origin.where(*keys, i)
-        return True
 
     def _merge_needs(self, group: dict, spec: GroupSpec, origin: Origin, keys: tuple, check: bool,
                      sources: dict) -> None:
