@@ -19,6 +19,8 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+import models.directory  # noqa: F401 — the tables our foreign keys name must be in the metadata
+import models.inventory  # noqa: F401
 from models.types import UTCDateTime, enum_type, utcnow
 
 

@@ -155,3 +155,14 @@ def test_stand_down_refuses_bad_consumption_whole(park):
         "--consumed: scba@far: no reservation held for this need (or depot)",
     ]
     assert stock_rows(park) == before
+
+
+def test_dispatch_tables_load_their_foreign_key_targets_in_a_fresh_process():
+    """A worker that imports only the dispatch code must still know `unit`, `depot`, `resource_type`."""
+    import subprocess
+    import sys
+
+    code = ("import tasks.dispatch_reserve; from sqlmodel import SQLModel; "
+            "print(sorted({'unit', 'depot', 'resource_type', 'stock'} - set(SQLModel.metadata.tables)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -15,7 +15,6 @@ type draws from the same ordered list, one cursor per type skips exhausted depot
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from tasks.dispatch.travel import GreatCircle, TravelEstimate, great_circle_km
@@ -50,13 +49,18 @@ def _reason(kind: str, km: float, *, nearest: bool, split: bool, late_by: float 
 
 
 def _depots(stock: Iterable[StockLine]) -> tuple[dict[str, StockLine], dict[str, dict[str, int]]]:
-    """Each depot's identity (from its first line in code order) and availability per type, summed."""
+    """Each depot's identity (from its line of the smallest type code) and availability per type, summed."""
     info: dict[str, StockLine] = {}
-    avail: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for line in sorted(stock, key=lambda s: (s.depot, s.resource_type, s.available)):
-        info.setdefault(line.depot, line)
+    avail: dict[str, dict[str, int]] = {}
+    for line in stock:
+        first = info.get(line.depot)
+        if first is None or line.resource_type < first.resource_type:
+            info[line.depot] = line
         if line.available > 0:
-            avail[line.resource_type][line.depot] += line.available
+            by_depot = avail.get(line.resource_type)
+            if by_depot is None:
+                by_depot = avail[line.resource_type] = {}
+            by_depot[line.depot] = by_depot.get(line.depot, 0) + line.available
     return info, avail
 
 
@@ -99,15 +103,19 @@ def plan_dispatch(needs: Iterable[Need], stock: Iterable[StockLine], at: Positio
     info, avail = _depots(stock)
     legs, excluded = _usable_legs(info, at, travel, exclude_radius_m)
 
-    # Per type, the usable depots in service order: reserves (pooled) before requisitionable holders,
-    # then earliest arrival, kilometres, code. `left` is what each still has; `cursor` skips the exhausted.
-    order: dict[str, list[str]] = {}
+    # Per depot, once: identity and rounded leg. Per type, the usable depots in service order: reserves
+    # (pooled) before requisitionable holders, then earliest arrival, kilometres, code. `left` is what each
+    # still has; `cursor` skips the exhausted for good.
+    facts = {c: (c, info[c].owner, info[c].kind in RESERVE_KINDS, round(leg.distance_km, 3), round(leg.eta_min, 1),
+                 leg.eta_min, {}) for c, leg in legs.items()}
+    service_key = {c: (not f[2], f[5], legs[c].distance_km, c) for c, f in facts.items()}
+    order: dict[str, list[tuple]] = {}
     left: dict[str, list[int]] = {}
     for rtype in {n.resource_type for n in needs}:
         by_depot = avail.get(rtype, {})
-        codes = [c for c in by_depot if c in legs]
-        codes.sort(key=lambda c: (info[c].kind not in RESERVE_KINDS, legs[c].eta_min, legs[c].distance_km, c))
-        order[rtype] = codes
+        codes = [c for c in by_depot if c in facts]
+        codes.sort(key=service_key.__getitem__)
+        order[rtype] = [facts[c] for c in codes]
         left[rtype] = [by_depot[c] for c in codes]
     cursor: dict[str, int] = dict.fromkeys(order, 0)
 
@@ -116,36 +124,37 @@ def plan_dispatch(needs: Iterable[Need], stock: Iterable[StockLine], at: Positio
     shortfalls: list[Shortfall] = []
     for need in sorted(needs, key=Need.rank):
         rtype, remaining, i = need.resource_type, need.quantity, cursor[need.resource_type]
-        codes, stock_left = order[rtype], left[rtype]
+        rows, stock_left = order[rtype], left[rtype]
+        deadline = need.deadline_min
         served = False
-        while remaining and i < len(codes):
+        while remaining and i < len(rows):
             have = stock_left[i]
             if have == 0:
                 i += 1
                 continue
-            take = min(have, remaining)
-            stock_left[i] -= take
+            take = have if have < remaining else remaining
+            stock_left[i] = have - take
             remaining -= take
-            code = codes[i]
-            d, leg = info[code], legs[code]
-            late_by = leg.eta_min - need.deadline_min if need.deadline_min is not None else None
-            late_by = late_by if late_by is not None and late_by > 0 else None
-            is_reserve = d.kind in RESERVE_KINDS
-            zh, en = _reason("allocation" if is_reserve else "requisition", leg.distance_km,
-                             nearest=i == 0, split=served, late_by=late_by)
-            common = dict(need=need.id, depot=code, resource_type=rtype, quantity=take,
-                          distance_km=round(leg.distance_km, 3), eta_min=round(leg.eta_min, 1),
-                          reason_zh=zh, reason_en=en, late=late_by is not None)
+            code, owner, is_reserve, km, eta, eta_raw, reasons = rows[i]
+            late_by = eta_raw - deadline if deadline is not None and eta_raw > deadline else None
+            # The wording depends only on the depot, the case and whole minutes late: formatted once for each.
+            key = (i == 0, served, None if late_by is None else round(late_by))
+            text = reasons.get(key)
+            if text is None:
+                text = reasons[key] = _reason("allocation" if is_reserve else "requisition", km, nearest=i == 0,
+                                              split=served, late_by=late_by)
             if is_reserve:
-                allocations.append(Allocation(owner=d.owner, **common))
+                allocations.append(Allocation(need.id, code, owner, rtype, take, km, eta, text[0], text[1],
+                                              late_by is not None))
             else:
-                requisitions.append(Requisition(holder=d.owner, **common))
+                requisitions.append(Requisition(need.id, owner, code, rtype, take, km, eta, text[0], text[1],
+                                                late_by is not None))
             served = True
-            if stock_left[i] == 0:
+            if take == have:
                 i += 1
         cursor[rtype] = i
         if remaining:
-            shortfalls.append(Shortfall(need=need.id, resource_type=rtype, quantity=remaining))
+            shortfalls.append(Shortfall(need.id, rtype, remaining))
 
     return Plan(needs=tuple(sorted(needs, key=Need.rank)), allocations=tuple(allocations),
                 requisitions=tuple(requisitions), shortfalls=tuple(shortfalls), excluded=tuple(excluded),

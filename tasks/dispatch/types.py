@@ -20,7 +20,7 @@ REQUISITIONABLE = "requisitionable"
 URGENCY_RANGE = (1, 3)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Position:
     latitude: float
     longitude: float
@@ -30,7 +30,7 @@ class Position:
             raise ValueError(f"position {self.latitude},{self.longitude} is off the globe")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Need:
     """One resource need. Urgency 1 is the most urgent (满足急需), 3 the least."""
 
@@ -48,7 +48,7 @@ class Need:
         return (self.urgency, ROLES.index(self.role), deadline, self.id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StockLine:
     depot: str
     owner: str
@@ -59,7 +59,7 @@ class StockLine:
     available: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Leg:
     """How far a depot is from the incident: kilometres and minutes."""
 
@@ -67,7 +67,7 @@ class Leg:
     eta_min: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Allocation:
     need: str
     depot: str
@@ -84,7 +84,7 @@ class Allocation:
         return self.reason_en if lang == "en" else self.reason_zh
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Requisition:
     """Taken from a requisitionable holder because the reserves could not cover it (先征用、后结算)."""
 
@@ -103,14 +103,14 @@ class Requisition:
         return self.reason_en if lang == "en" else self.reason_zh
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Shortfall:
     need: str
     resource_type: str
     quantity: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Excluded:
     depot: str
     reason_zh: str
@@ -121,7 +121,7 @@ class Excluded:
         return self.reason_en if lang == "en" else self.reason_zh
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     needs: tuple[Need, ...]
     allocations: tuple[Allocation, ...] = ()
