@@ -1,12 +1,13 @@
 """`parklink dispatch …`: plan (dry run), reserve, stand down — 先近后远、满足急需、先主后次.
 
     dispatch plan --at LAT,LON --needs FILE [--exclude-radius M] [--json]   prints the plan, writes nothing
-    dispatch reserve --incident ID --at LAT,LON --needs FILE                 reserves (re-plans if stale)
+    dispatch plan --incident ID [--needs FILE]                               the same for a recorded incident
+    dispatch reserve --incident ID [--at LAT,LON --needs FILE]               reserves (re-plans if stale)
     dispatch stand-down --incident ID [--consumed NEED=QTY …]                releases what was not consumed
     dispatch reservations [--incident ID]                                     what is held
 
-`--incident` on `plan` needs the incident record, which arrives with the response flow; until then it is
-refused with one line saying so.
+With `--incident ID` what the options leave out comes from the incident record: its position, the needs of
+its playbook at its current level, and the isolation radius (the playbook's, widened to the chemical's).
 """
 
 from __future__ import annotations
@@ -24,39 +25,51 @@ from models.inventory import ResourceType
 from parklink.app import print_json, print_table, state
 from parklink.i18n import tr
 from tasks.dispatch import GreatCircle, NeedsRejected, Plan, parse_position, plan_dispatch, read_needs_file
-from tasks.dispatch_reserve import current_stock, reserve_with_replan
+from tasks.dispatch_reserve import current_stock, incident_inputs, reserve_with_replan
 
 app = typer.Typer(help="应急物资调度 (resource dispatch): plan, reserve, stand down.", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="incident position LAT,LON, e.g. 36.15,112.27")]
 NeedsOpt = Annotated[Path | None, typer.Option("--needs", help="needs file, YAML or JSON")]
-RadiusOpt = Annotated[float, typer.Option("--exclude-radius", help="isolation radius in metres: depots inside "
-                                                                     "are not used")]
+RadiusOpt = Annotated[float | None, typer.Option("--exclude-radius", help="isolation radius in metres: depots "
+                                                "inside are not used (default with --incident: the playbook's "
+                                                "or the chemical's, else 0)")]
 
 
-def _inputs(at: str | None, needs_file: Path | None, radius: float):
-    """Validate --at, --exclude-radius and the needs file together: every bad entry in one refusal."""
-    if needs_file is None:
-        raise InputError("--needs FILE is required (a YAML or JSON list of needs)", exit_code=2)
+def _inputs(at: str | None, needs_file: Path | None, radius: float | None, incident: str | None):
+    """Position, needs and isolation radius from the options. When --at or --needs is left out, the incident
+    record fills the gaps: its position, its playbook level's needs, and (unless --exclude-radius is given)
+    the playbook's isolation radius widened to the chemical's.
+    --at, --exclude-radius and the needs file are validated together: every bad entry in one refusal."""
+    if incident is None and (at is None or needs_file is None):
+        raise InputError("give --at LAT,LON and --needs FILE, or --incident ID to plan from a recorded incident",
+                         exit_code=2)
     errors: list[RowError] = []
-    position = None
+    position, needs = None, None
     if at is not None:
         position, errors = parse_position(at, file="--at")
-    if not radius >= 0:
+    if radius is not None and not radius >= 0:
         errors.append(RowError("--exclude-radius", 0, "", f"`{radius}` must be a distance in metres ≥ 0"))
-    with session_scope(state.engine) as session:
-        known = set(session.exec(select(ResourceType.code)).all())
-    try:
-        needs, file_position = read_needs_file(needs_file, known_types=known)
-    except NeedsRejected as exc:
-        raise NeedsRejected(errors + exc.errors) from None
+    if needs_file is not None:
+        with session_scope(state.engine) as session:
+            known = set(session.exec(select(ResourceType.code)).all())
+        try:
+            needs, file_position = read_needs_file(needs_file, known_types=known)
+        except NeedsRejected as exc:
+            raise NeedsRejected(errors + exc.errors) from None
+        position = position or file_position
     if errors:
         raise NeedsRejected(errors)
-    position = position or file_position
+    if incident is not None and (position is None or needs is None):
+        with session_scope(state.engine) as session:
+            record = incident_inputs(session=session, incident_id=incident, playbooks_dir=state.settings.playbooks_dir)
+        position = position or record.position
+        needs = needs if needs is not None else record.needs
+        radius = radius if radius is not None else record.isolation_radius_m
     if position is None:
         raise InputError("--at LAT,LON is required (or `at:` in the needs file)", exit_code=2)
-    return needs, position
+    return needs, position, radius or 0.0
 
 
 def _print_plan(plan: Plan, lang: str) -> None:
@@ -82,15 +95,12 @@ def _print_plan(plan: Plan, lang: str) -> None:
 def plan(
     at: AtOpt = None,
     needs: NeedsOpt = None,
-    exclude_radius: RadiusOpt = 0.0,
+    exclude_radius: RadiusOpt = None,
     incident: Annotated[str | None, typer.Option("--incident", help="plan for a recorded incident")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Dry run: who would give what to which need, nearest first by rank. Writes nothing."""
-    if incident is not None:
-        raise InputError(f"--incident {incident}: incident records arrive with the response flow; for now give "
-                         "--at LAT,LON and --needs FILE", exit_code=2)
-    need_list, position = _inputs(at, needs, exclude_radius)
+    need_list, position, exclude_radius = _inputs(at, needs, exclude_radius, incident)
     with session_scope(state.engine) as session:
         stock = current_stock(session=session, resource_types={n.resource_type for n in need_list})
     result = plan_dispatch(need_list, stock, position, travel=GreatCircle(state.settings.dispatch_speed_kmh),
@@ -105,11 +115,11 @@ def reserve(
     incident: Annotated[str, typer.Option("--incident", help="incident id (the idempotency key's first half)")],
     at: AtOpt = None,
     needs: NeedsOpt = None,
-    exclude_radius: RadiusOpt = 0.0,
+    exclude_radius: RadiusOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Plan and reserve in one locked transaction; re-plans if the stock moved. Applying twice reserves once."""
-    need_list, position = _inputs(at, needs, exclude_radius)
+    need_list, position, exclude_radius = _inputs(at, needs, exclude_radius, incident)
     result = reserve_with_replan(state.engine, incident, need_list, position,
                                  speed_kmh=state.settings.dispatch_speed_kmh, exclude_radius_m=exclude_radius,
                                  lang=state.lang)

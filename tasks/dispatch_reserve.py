@@ -2,6 +2,8 @@
 
     reserve_with_replan(engine, incident_id, needs, at, …) → ApplyResult     the call the response flow makes
     current_stock(session=…, resource_types=…) → list[StockLine]             what the planner plans from
+    incident_inputs(session=…, incident_id=…) → IncidentInputs               an incident's position, its
+                                                  playbook level's needs and isolation radius (plan ∨ ERG)
 
 Each attempt reads the availability, plans (pure), and applies the plan in one locked transaction. If
 another incident took the stock in between, `apply_plan` refuses the stale plan and the next attempt
@@ -12,7 +14,9 @@ are left out of planning and reported as skipped (the idempotency key is inciden
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -20,11 +24,38 @@ from sqlmodel import Session
 
 from models.db import session_scope
 from models.dispatch_store import ApplyResult, StalePlan, applied_need_ids, apply_plan, available_stock
+from models.incident_store import get_incident
 from tasks.dispatch import GreatCircle, Need, Position, StockLine, TravelEstimate, plan_dispatch
 
 
 def current_stock(*, session: Session, resource_types: Iterable[str] | None = None) -> list[StockLine]:
     return [StockLine(*row) for row in available_stock(session=session, resource_types=resource_types)]
+
+
+@dataclass(frozen=True)
+class IncidentInputs:
+    incident_id: str
+    position: Position
+    needs: list[Need]
+    isolation_radius_m: float
+    playbook_id: str
+    level: str
+
+
+def incident_inputs(*, session: Session, incident_id: str, playbooks_dir: Path | None = None) -> IncidentInputs:
+    """What dispatch needs to know about a recorded incident: where, which needs, which radius to keep clear.
+
+    The needs are those of the incident's playbook at its current level (all groups); the radius is the
+    playbook's isolation radius widened to the chemical's ERG isolation distance.
+    """
+    from models.playbook.library import load_playbooks
+
+    incident = get_incident(session=session, incident_id=incident_id)
+    plan = load_playbooks(playbooks_dir).resolve(incident.playbook_id, incident.level)
+    return IncidentInputs(incident_id=incident.id, position=Position(incident.latitude, incident.longitude),
+                          needs=[Need.of(n) for n in plan.all_needs()],
+                          isolation_radius_m=float(plan.isolation_radius_for(incident.chemical)),
+                          playbook_id=incident.playbook_id, level=incident.level)
 
 
 def reserve_with_replan(engine: Engine, incident_id: str, needs: Iterable[Need], at: Position, *,

@@ -69,11 +69,34 @@ def test_bad_needs_file_lists_every_entry(park, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_plan_by_incident_is_explained(park):
+def test_plan_and_reserve_for_a_recorded_incident(park, db_url):
+    """--incident takes the position, the playbook level's needs and the isolation radius from the record."""
+    from models.db import create_schema, get_engine, session_scope
+    from models.incident import Incident
+    from models.playbook.library import load_playbooks
+
     cli, needs = park
-    result = cli("dispatch", "plan", "--incident", "inc-1")
-    assert result.exit_code == 2 and "incident records arrive with the response flow" in result.stderr
-    assert cli("dispatch", "plan", "--needs", needs).stderr.startswith("Error: --at LAT,LON is required")
+    engine = get_engine(db_url)
+    create_schema(engine)  # the incident table (a no-op where it exists)
+    with session_scope(engine) as session:
+        session.add(Incident(id="INC-T-1", playbook_id="hazmat-leak", playbook_hash="test", level="II",
+                             latitude=36.15, longitude=112.27, chemical="UN1017"))
+    resolved = load_playbooks().resolve("hazmat-leak", "II")
+    radius = resolved.isolation_radius_for("UN1017")
+    plan = json.loads(cli("dispatch", "plan", "--incident", "INC-T-1", "--json").stdout)
+    assert plan["position"] == {"latitude": 36.15, "longitude": 112.27}
+    planned = {x["need"] for k in ("allocations", "requisitions", "shortfalls") for x in plan[k]}
+    assert planned == {n.id for n in resolved.all_needs()}
+    assert plan["excluded"] and all(f"{radius} m" in e["reason"] for e in plan["excluded"])
+    own = json.loads(cli("dispatch", "plan", "--incident", "INC-T-1", "--needs", needs, "--exclude-radius", "0",
+                         "--json").stdout)
+    assert {x["need"] for x in own["allocations"]} == {"scba", "suits", "sand"} and own["excluded"] == []
+    reserved = json.loads(cli("dispatch", "reserve", "--incident", "INC-T-1", "--json").stdout)
+    assert reserved["reservation_ids"] and reserved["incident"] == "INC-T-1"
+    missing = cli("dispatch", "plan", "--incident", "INC-NOPE")
+    assert missing.exit_code == 1 and "incident `INC-NOPE` not found" in missing.stderr
+    assert cli("dispatch", "plan", "--needs", needs).stderr.startswith(
+        "Error: give --at LAT,LON and --needs FILE, or --incident ID")
 
 
 def test_reserve_twice_then_ledger_and_stand_down(park):

@@ -42,6 +42,14 @@ class Need:
     group: str | None = None
     deadline_min: float | None = None
 
+    @classmethod
+    def of(cls, spec) -> Need:
+        """From anything with the same attributes (a playbook's need, a row)."""
+        deadline = getattr(spec, "deadline_min", None)
+        return cls(id=str(spec.id), resource_type=str(spec.resource_type), quantity=int(spec.quantity),
+                   urgency=int(spec.urgency), role=spec.role, group=getattr(spec, "group", None),
+                   deadline_min=None if deadline is None else float(deadline))
+
     def rank(self) -> tuple:
         """Most urgent first, then primary before secondary, then earliest deadline, then id."""
         deadline = self.deadline_min if self.deadline_min is not None else float("inf")
