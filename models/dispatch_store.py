@@ -4,8 +4,9 @@
     stand_down(session=…, incident_id=…, consumed=…) release what was not consumed, record consumption
     available_stock / applied_need_ids / list_reservations   reads
 
-The lock: `apply_plan` opens the write with `BEGIN IMMEDIATE` on SQLite (one writer at a time) and re-reads
-every stock row the plan touches with `SELECT … FOR UPDATE` on PostgreSQL, in key order (no deadlocks).
+The lock: `apply_plan` opens the write with `BEGIN IMMEDIATE` on SQLite (one writer at a time); on PostgreSQL
+it takes an advisory lock on the incident and re-reads every stock row the plan touches with
+`SELECT … FOR UPDATE`, in key order (no deadlocks).
 Availability is checked again under the lock; if the plan asks for more than a row still has, nothing is
 written and `StalePlan` is raised: the caller re-plans (`tasks.dispatch_reserve.reserve_with_replan`),
 it never forces. Needs already applied for the incident are skipped, so applying twice reserves once.
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import tuple_
+from sqlalchemy import text, tuple_
 from sqlmodel import Session, select
 
 from models.dispatch import (
@@ -79,11 +80,20 @@ class StandDownResult:
     open_requisitions: list[int] = field(default_factory=list)  # delivered: still to return or consume
 
 
-def begin_write(session: Session) -> None:
-    """Start the session's transaction as the writer: SQLite `BEGIN IMMEDIATE`; PostgreSQL locks by row."""
+def begin_write(session: Session, *, incident_id: str | None = None) -> None:
+    """Start the session's transaction as the writer.
+
+    SQLite: `BEGIN IMMEDIATE` (one writer at a time). PostgreSQL: rows are locked as they are read; with
+    `incident_id`, a transaction-scoped advisory lock on the incident also serialises two applies of the
+    same incident, so the second sees what the first recorded instead of tripping over the unique key.
+    """
     conn = session.connection()
-    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if conn.dialect.name == "sqlite":
+        if not conn.connection.driver_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql" and incident_id is not None:
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                     {"key": f"parklink.dispatch:{incident_id}"})
 
 
 def lock_stock(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Stock]:
@@ -122,7 +132,7 @@ def apply_plan(*, session: Session, incident_id: str, plan: Plan, now: datetime 
                lang: str = "zh-CN") -> ApplyResult:
     """Reserve the plan's allocations and requisitions for needs not yet applied; StalePlan if it no longer fits."""
     now = now or utcnow()
-    begin_write(session)
+    begin_write(session, incident_id=incident_id)
     lines = [*plan.allocations, *plan.requisitions]
     stock = lock_stock(session, ((x.depot, x.resource_type) for x in lines))
     done = applied_need_ids(session=session, incident_id=incident_id)  # read after the lock: sees the winner
@@ -222,7 +232,7 @@ def stand_down(*, session: Session, incident_id: str, consumed: Mapping[str, int
     returned or consumed. Standing down twice changes nothing the second time.
     """
     now = now or utcnow()
-    begin_write(session)
+    begin_write(session, incident_id=incident_id)
     # Lock the incident's open rows first: a concurrent stand-down waits here, then finds them closed.
     held = list(session.exec(select(Reservation).where(
         Reservation.incident_id == incident_id, Reservation.status == ReservationStatus.held)

@@ -32,6 +32,13 @@ def current_stock(*, session: Session, resource_types: Iterable[str] | None = No
     return [StockLine(*row) for row in available_stock(session=session, resource_types=resource_types)]
 
 
+def _duplicate(exc: IntegrityError) -> bool:
+    """A unique-key clash (PostgreSQL names the constraint; SQLite says UNIQUE), not a broken reference."""
+    text = str(exc.orig)
+    return "UNIQUE constraint failed" in text or any(f"uq_{t}" in text for t in ("dispatch_need", "reservation",
+                                                                                 "requisition"))
+
+
 @dataclass(frozen=True)
 class IncidentInputs:
     incident_id: str
@@ -78,8 +85,10 @@ def reserve_with_replan(engine: Engine, incident_id: str, needs: Iterable[Need],
         except StalePlan as exc:
             last = exc
             continue
-        except IntegrityError as exc:  # the same incident applied concurrently: the next round skips those
-            last = exc
+        except IntegrityError as exc:
+            if not _duplicate(exc):
+                raise
+            last = exc  # the same incident applied concurrently: the next round skips what it applied
             continue
         result.attempts = attempt
         result.skipped_needs = sorted({*result.skipped_needs, *(n.id for n in needs if n.id in done)})

@@ -17,7 +17,7 @@ from models.dispatch import DispatchNeed, Requisition, Reservation
 from models.dispatch_store import StalePlan, apply_plan
 from tasks.dispatch import Need, plan_dispatch
 from tasks.dispatch_reserve import current_stock, reserve_with_replan
-from tests.dispatch_fixtures import AT, SAND, SCBA, seed, stock_rows
+from tests.dispatch_fixtures import AT, EXCAVATOR, SAND, SCBA, seed, stock_rows
 
 THREADS = 6
 
@@ -115,3 +115,23 @@ def test_one_incident_applied_from_many_connections_reserves_once(pg_base_url):
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(len(r.reservations) for r in results) == 3  # near 4 + mid 3, and sand from near, once
     assert_ledger_matches_stock(engine)
+
+
+def test_same_incident_applied_at_once_records_each_need_once(engine):
+    """A plan of shortfalls only locks no stock row: the incident lock (PostgreSQL advisory, SQLite
+    immediate) makes the later applies see the first one's record and skip, rather than fail."""
+    seed(engine, stock={("near", SCBA): 2})
+    with session_scope(engine) as session:
+        plan = plan_dispatch([Need("dig", EXCAVATOR, 2)], current_stock(session=session), AT)
+
+    def apply(_i: int):
+        with session_scope(engine) as session:
+            return apply_plan(session=session, incident_id="inc-same", plan=plan)
+
+    results = run_together(apply, THREADS)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(len(r.needs) for r in results) == 1
+    assert [r.skipped_needs for r in results].count(["dig"]) == THREADS - 1
+    with session_scope(engine) as session:
+        (need,) = session.exec(select(DispatchNeed)).all()
+    assert (need.allocated, need.requisitioned, need.shortfall) == (0, 0, 2)
