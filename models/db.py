@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 # Every module that defines tables; create_schema imports them so the metadata is complete.
-TABLE_MODULES = ["models.directory", "models.inventory", "models.dispatch", "models.notification"]
+TABLE_MODULES = ["models.directory", "models.inventory", "models.dispatch", "models.notification", "models.incident"]
 
 _engines: dict[str, Engine] = {}
 

@@ -56,6 +56,8 @@ class Incident(SQLModel, table=True):
     command_post_longitude: float | None = None
     stand_down_requested_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     stood_down_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    consumed: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False),
+                                     description="need id → units consumed, given at stand-down")
     flow_run_id: str | None = Field(default=None, max_length=40)
     outcome: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 

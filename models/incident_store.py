@@ -104,12 +104,14 @@ def level_changes(*, session: Session, incident_id: str) -> list[LevelChange]:
                              .order_by(LevelChange.id)).all())
 
 
-def request_stand_down(*, session: Session, incident_id: str) -> Incident:
+def request_stand_down(*, session: Session, incident_id: str, consumed: dict[str, int] | None = None) -> Incident:
     incident = get_incident(session=session, incident_id=incident_id)
     if incident.status is IncidentStatus.closed:
         raise InputError(f"incident `{incident_id}` is already closed", exit_code=2)
     if incident.stand_down_requested_at is None:
         incident.stand_down_requested_at = utcnow()
+    if consumed:
+        incident.consumed = {**incident.consumed, **consumed}
     return incident
 
 

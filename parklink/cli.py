@@ -6,8 +6,17 @@ from typing import Annotated
 
 import typer
 
-from parklink import cli_directory, cli_dispatch, cli_inventory, cli_notify, cli_park, cli_requisitions
-from parklink import cli_playbooks
+from parklink import (
+    cli_directory,
+    cli_dispatch,
+    cli_engine,
+    cli_incident,
+    cli_inventory,
+    cli_notify,
+    cli_park,
+    cli_playbooks,
+    cli_requisitions,
+)
 from parklink.app import run, state
 
 app = typer.Typer(
@@ -29,12 +38,14 @@ def _main(
 
 
 cli_park.register(app)
+cli_incident.register(app)
 app.add_typer(cli_directory.app, name="directory")
 app.add_typer(cli_inventory.app, name="inventory")
 cli_notify.register(app)
+app.add_typer(cli_engine.app, name="engine")
+app.add_typer(cli_playbooks.app, name="playbooks")
 app.add_typer(cli_dispatch.app, name="dispatch")
 app.add_typer(cli_requisitions.app, name="requisitions")
-app.add_typer(cli_playbooks.app, name="playbooks")
 
 
 def main() -> None:

@@ -62,6 +62,7 @@ class AssessmentInput:
     dispatch: DispatchResult
     targets: dict[str, float]
     time_scale: float = 1.0
+    dispatched_at: datetime | None = None
     escalations: int = 0
     failed_notifications: int = 0
 
@@ -100,6 +101,7 @@ def compute_kpis(data: AssessmentInput) -> dict[str, object]:
     d = data.dispatch
     return {
         "time_to_command_post_min": _minutes(t0, data.command_post_at, scale),
+        "time_to_dispatch_min": _minutes(t0, data.dispatched_at, scale),
         "all_groups_acknowledged_min": max(last_acks) if every_unit_acked and last_acks else None,
         "groups": groups,
         "ack_rate": round(sum(u.outcome == "acknowledged" for u in all_units) / len(all_units), 3) if all_units else None,
@@ -125,6 +127,7 @@ TARGETS = {
     "all_groups_ack_min": ("all_groups_acknowledged_min", "max", "各工作组全部确认用时（分钟）",
                            "all groups acknowledged (min)"),
     "first_report_min": ("first_report_min", "max", "首报用时（分钟）", "first upward report (min)"),
+    "first_dispatch_min": ("time_to_dispatch_min", "max", "物资调拨完成用时（分钟）", "dispatch committed (min)"),
     "ack_rate": ("ack_rate", "min", "确认率", "acknowledgement rate"),
     "fill_ratio": ("dispatch_fill_ratio", "min", "物资满足率", "dispatch fill ratio"),
 }

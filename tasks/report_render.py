@@ -11,8 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import markdown
-from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
+
+from models.templating import sandbox
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -23,10 +24,7 @@ def local_time(value: datetime | None) -> str:
 
 
 def environment(templates_dir: Path, *, html: bool) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
-        loader=FileSystemLoader(str(templates_dir)), undefined=StrictUndefined, keep_trailing_newline=True,
-        autoescape=select_autoescape(default_for_string=html, default=html),
-    )
+    env = sandbox(templates_dir, autoescape=html)
     env.filters["local"] = local_time
     return env
 

@@ -94,3 +94,14 @@ def cli(monkeypatch, capsys, db_url, tmp_path):
         return Result(code, out.out, out.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """The real Prefect engine for the whole session (a server subprocess on a temporary database)."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    with prefect_test_harness(server_startup_timeout=120):
+        yield PREFECT_API_URL.value()

@@ -1,0 +1,156 @@
+"""Operators' commands on a running or past incident: escalate, approve, stand-down, report, history."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from models.db import session_scope
+from models.dispatch import RequisitionStatus
+from models.errors import InputError, NotFound
+from models.incident import AssessmentRecord
+from models.incident_store import (
+    get_incident,
+    level_changes,
+    list_incidents,
+    request_level_change,
+    request_stand_down,
+)
+from models.playbook import load_playbooks
+from models.requisition_store import approve, list_requisitions
+from parklink.app import console, print_json, print_table, state
+from parklink.i18n import tr
+from tasks.report_render import local_time
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def escalate(incident: Annotated[str, typer.Argument(help="incident id")],
+             level: Annotated[str, typer.Option("--level", help="the new response level (higher or lower)")],
+             reason: Annotated[str, typer.Option("--reason")] = "") -> None:
+    """Change the response level of a running incident; the run applies only the difference."""
+    with session_scope(state.engine) as session:
+        current = get_incident(session=session, incident_id=incident)
+        levels = load_playbooks(state.settings.playbooks_dir).levels(current.playbook_id)
+        if level not in levels:
+            raise InputError(f"--level {level}: playbook `{current.playbook_id}` has levels {', '.join(levels)}",
+                             exit_code=2)
+        change = request_level_change(session=session, incident_id=incident, to_level=level, reason=reason)
+    console.print(tr(state.lang, "已请求把 {i} 由 {a} 级调整为 {b} 级；运行中的处置流程将只补充差额",
+                     "requested {i}: level {a} → {b}; the running response applies only the difference",
+                     i=incident, a=change.from_level, b=change.to_level))
+
+
+def approve_cmd(incident: Annotated[str, typer.Argument(help="incident id")], json_out: JsonOpt = False) -> None:
+    """Approve the incident's requisitions that wait for the commander."""
+    with session_scope(state.engine) as session:
+        get_incident(session=session, incident_id=incident)
+        waiting = list_requisitions(session=session, incident_id=incident, status=RequisitionStatus.requested)
+        done = [approve(session=session, requisition_id=r.id).id for r in waiting]
+    if json_out:
+        return print_json({"approved": done})
+    console.print(tr(state.lang, "已批准征用 {n} 项：{ids}", "approved {n} requisition(s): {ids}", n=len(done),
+                     ids=", ".join(map(str, done)) or "—"))
+
+
+def _consumption(items: list[str]) -> dict[str, int]:
+    out = {}
+    for item in items:
+        need, sep, qty = item.partition("=")
+        if not sep or not qty.strip().isdigit():
+            raise InputError(f"--consumed `{item}`: give NEED=QUANTITY, e.g. rescue-scba=4", exit_code=2)
+        out[need.strip()] = int(qty)
+    return out
+
+
+def stand_down(incident: Annotated[str, typer.Argument(help="incident id")],
+               consumed: Annotated[list[str] | None, typer.Option("--consumed", help="NEED=QTY used up")] = None) -> None:
+    """End the response: the run releases reservations, records consumption and writes the assessment."""
+    with session_scope(state.engine) as session:
+        request_stand_down(session=session, incident_id=incident, consumed=_consumption(consumed or []))
+    console.print(tr(state.lang, "已请求终止 {i} 的应急响应", "stand-down requested for {i}", i=incident))
+
+
+def report(incident: Annotated[str, typer.Argument(help="incident id")],
+           fmt: Annotated[str, typer.Option("--format", help="md or html")] = "md",
+           output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
+    """Print (or write) the after-action assessment of an incident."""
+    if fmt not in ("md", "html"):
+        raise InputError(f"--format `{fmt}`: choose md or html", exit_code=2)
+    from sqlmodel import select
+
+    with session_scope(state.engine) as session:
+        get_incident(session=session, incident_id=incident)
+        rows = session.exec(select(AssessmentRecord).where(AssessmentRecord.incident == incident)).all()
+    record = next((r for r in rows if r.lang == state.lang), rows[0] if rows else None)
+    if record is None:
+        raise NotFound(f"incident `{incident}` has no assessment yet; it is written at stand-down")
+    text = record.markdown if fmt == "md" else record.html
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+async def _states(ids: list[str]) -> dict[str, tuple[str, float | None]]:
+    from prefect.client.orchestration import get_client
+
+    out = {}
+    try:
+        async with get_client() as client:
+            for run_id in ids:
+                try:
+                    run = await client.read_flow_run(run_id)
+                except Exception:  # noqa: BLE001 — a run the server no longer knows
+                    continue
+                out[run_id] = (run.state.type.value if run.state else "?", run.total_run_time.total_seconds())
+    except Exception:  # noqa: BLE001 — no engine running: history still lists ParkLink's records
+        return out
+    return out
+
+
+def history(json_out: JsonOpt = False) -> None:
+    """Incidents with playbook, level changes, flow run and its state (from the Prefect API), duration."""
+    from parklink import engine as engine_manager
+
+    with session_scope(state.engine) as session:
+        incidents = list_incidents(session=session)
+        changes = {i.id: [f"{c.from_level}→{c.to_level}" for c in level_changes(session=session, incident_id=i.id)]
+                   for i in incidents}
+    running = engine_manager.status(state.settings)
+    if running.running:
+        import os
+
+        os.environ.setdefault("PREFECT_API_URL", running.url)
+    states = asyncio.run(_states([i.flow_run_id for i in incidents if i.flow_run_id])) if running.running else {}
+    rows = []
+    for i in incidents:
+        st, seconds = states.get(i.flow_run_id or "", (None, None))
+        end = i.stood_down_at
+        rows.append({"incident": i.id, "playbook": i.playbook_id, "level": i.level, "drill": i.drill,
+                     "status": i.status.value, "level_changes": changes[i.id], "flow_run_id": i.flow_run_id,
+                     "flow_run_state": st, "reported_at": i.reported_at.isoformat(),
+                     "duration_s": round((end - i.reported_at).total_seconds(), 1) if end else None,
+                     "run_time_s": seconds})
+    if json_out:
+        return print_json(rows)
+    print_table(tr(state.lang, "应急处置记录", "incidents"),
+                ["incident", "playbook", "level", "changes", "status", "flow run", "state", "reported", "duration s"],
+                [[r["incident"], r["playbook"], r["level"], " ".join(r["level_changes"]), r["status"],
+                  (r["flow_run_id"] or "")[:8], r["flow_run_state"], local_time(i.reported_at), r["duration_s"]]
+                 for r, i in zip(rows, incidents, strict=True)])
+
+
+def register(app: typer.Typer) -> None:
+    from parklink.cli_respond import respond_command
+
+    app.command("respond")(respond_command)
+    app.command("escalate")(escalate)
+    app.command("approve")(approve_cmd)
+    app.command("stand-down")(stand_down)
+    app.command("report")(report)
+    app.command("history")(history)

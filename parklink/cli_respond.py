@@ -1,0 +1,158 @@
+"""`parklink respond`: launch a playbook run for an incident — checked first, then run on the Prefect engine.
+
+Everything an operator can get wrong (playbook, level, position, enterprise, chemical, negative counts) is
+refused before anything is written, with one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+from sqlmodel import select
+
+from models.db import session_scope
+from models.directory import Unit, UnitKind
+from models.errors import InputError
+from models.playbook import PlaybookInvalid, load_playbooks, normalise_un
+from parklink import engine as engine_manager
+from parklink.app import print_json, state
+from parklink.respond_view import follow, print_result
+from tasks.response.report import IncidentReport, parse_position
+
+
+def _check_count(name: str, value: float | None) -> None:
+    if value is not None and value < 0:
+        raise InputError(f"--{name} {value:g}: cannot be negative", exit_code=2)
+
+
+def build_report(*, playbook: str, level: str | None, enterprise: str | None, at: str | None, chemical: str | None,
+                 deaths: int, injured: int, loss: float, evacuated: int, description: str, incident_id: str | None,
+                 wind_from: float) -> IncidentReport:
+    """The validated report, or InputError(exit 2) naming the first thing to fix."""
+    try:
+        library = load_playbooks(state.settings.playbooks_dir)
+    except PlaybookInvalid as exc:
+        raise InputError(f"the playbooks do not validate ({len(exc.issues)} errors); run `parklink playbooks validate`",
+                         exit_code=2) from None
+    if playbook not in library.ids():
+        raise InputError(f"unknown playbook `{playbook}`; choose from {', '.join(sorted(library.ids()))}", exit_code=2)
+    levels = library.levels(playbook)
+    if level is not None and level not in levels:
+        raise InputError(f"--level {level}: playbook `{playbook}` has levels {', '.join(levels)}", exit_code=2)
+    for name, value in (("deaths", deaths), ("injured", injured), ("loss", loss), ("evacuated", evacuated)):
+        _check_count(name, value)
+    if not 0 <= wind_from < 360:
+        raise InputError(f"--wind-from {wind_from:g}: give degrees 0–359 (the direction the wind blows from)",
+                         exit_code=2)
+    if (enterprise is None) == (at is None):
+        raise InputError("say where: give --enterprise CODE or --at LAT,LON (one of them)", exit_code=2)
+    lat = lon = None
+    if at is not None:
+        try:
+            lat, lon = parse_position(at)
+        except ValueError as exc:
+            raise InputError(f"--at {exc}", exit_code=2) from None
+    if enterprise is not None:
+        with session_scope(state.engine) as session:
+            unit = session.get(Unit, enterprise)
+            if unit is None or unit.kind != UnitKind.enterprise or not unit.active:
+                known = session.exec(select(Unit.code).where(Unit.kind == UnitKind.enterprise, Unit.active)).all()
+                raise InputError(f"--enterprise `{enterprise}`: not a resident enterprise; choose from "
+                                 f"{', '.join(sorted(known))}", exit_code=2)
+            if unit.latitude is None:
+                raise InputError(f"--enterprise `{enterprise}` has no site position in the directory; give --at LAT,LON "
+                                 "or add latitude/longitude with `parklink directory import`", exit_code=2)
+    if chemical is not None:
+        chemicals = library.resolve(playbook, levels[0]).chemicals
+        if normalise_un(chemical) not in chemicals:
+            raise InputError(f"--chemical `{chemical}`: unknown UN number; known: {', '.join(sorted(chemicals))}",
+                             exit_code=2)
+        chemical = normalise_un(chemical)
+    try:
+        return IncidentReport(incident_id=incident_id, enterprise=enterprise, latitude=lat, longitude=lon,
+                              chemical=chemical, deaths=deaths, injured=injured, loss_cny=loss, evacuated=evacuated,
+                              description=description, wind_from_deg=wind_from)
+    except ValueError as exc:
+        first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": (), "msg": str(exc)}
+        where = ".".join(str(p) for p in first["loc"]) or "report"
+        raise InputError(f"{where}: {first['msg']}", exit_code=2) from None
+
+
+def _export(overrides: dict) -> None:
+    """Drill settings reach the flow's tasks through the environment (a worker reads the same variables)."""
+    for name, value in overrides.items():
+        text = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+        os.environ[f"PARKLINK_{name.upper()}"] = text
+
+
+async def _run(playbook: str, report: IncidentReport, level: str | None, drill: bool, time_scale: float, lang: str,
+               hold: bool, answer_rate: float, seed: int, json_out: bool):
+    from flows.respond import respond  # Prefect loads only when a run is launched
+
+    async def launch():
+        flow_state = await respond(playbook, report.model_dump(), level=level, drill=drill, time_scale=time_scale,
+                                   lang=lang, hold=hold, return_state=True)
+        return flow_state, await flow_state.aresult(raise_on_failure=False)
+
+    if not drill:
+        return await follow(state.engine, launch(), quiet=json_out, lang=lang)
+    from parklink.drill import drill_environment
+
+    async with drill_environment(state.engine, state.settings, answer_rate=answer_rate, seed=seed,
+                                 time_scale=time_scale) as env:
+        _export(env.overrides)
+        return await follow(state.engine, launch(), quiet=json_out, lang=lang)
+
+
+def respond_command(
+    playbook: Annotated[str, typer.Argument(help="playbook id, e.g. hazmat-leak")],
+    level: Annotated[str | None, typer.Option("--level", help="response level (default: graded from the report)")] = None,
+    enterprise: Annotated[str | None, typer.Option("--enterprise", help="the incident enterprise's unit code")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="LAT,LON of the incident")] = None,
+    chemical: Annotated[str | None, typer.Option("--chemical", help="UN number, e.g. UN1005")] = None,
+    deaths: Annotated[int, typer.Option("--deaths")] = 0,
+    injured: Annotated[int, typer.Option("--injured", help="serious injuries incl. acute poisoning")] = 0,
+    loss: Annotated[float, typer.Option("--loss", help="first estimate of direct loss, CNY")] = 0.0,
+    evacuated: Annotated[int, typer.Option("--evacuated")] = 0,
+    description: Annotated[str, typer.Option("--description")] = "",
+    incident_id: Annotated[str | None, typer.Option("--incident-id", help="continue (or name) this incident")] = None,
+    wind_from: Annotated[float, typer.Option("--wind-from", help="degrees the wind blows from")] = 315.0,
+    drill: Annotated[bool, typer.Option("--drill", help="drill gateway and ack service in-process; ends by itself")] = False,
+    time_scale: Annotated[float | None, typer.Option("--time-scale", help="deadlines shrink by this factor")] = None,
+    hold: Annotated[bool, typer.Option("--hold", help="a drill waits for `parklink stand-down`")] = False,
+    answer_rate: Annotated[float, typer.Option("--answer-rate", help="drill: share of liaisons who answer")] = 0.9,
+    seed: Annotated[int, typer.Option("--seed", help="drill: replay the same people")] = 0,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Launch the playbook for an incident: command post, nine groups, reports, dispatch, assessment."""
+    report = build_report(playbook=playbook, level=level, enterprise=enterprise, at=at, chemical=chemical,
+                          deaths=deaths, injured=injured, loss=loss, evacuated=evacuated, description=description,
+                          incident_id=incident_id, wind_from=wind_from)
+    scale = time_scale if time_scale is not None else (state.settings.drill_time_scale if drill else 1.0)
+    if scale <= 0:
+        raise InputError(f"--time-scale {scale:g}: give a factor above 0", exit_code=2)
+    if not 0 <= answer_rate <= 1:
+        raise InputError(f"--answer-rate {answer_rate:g}: give a share between 0 and 1", exit_code=2)
+    engine_manager.ensure(state.settings)
+    flow_state, result = asyncio.run(_run(playbook, report, level, drill, scale, state.lang, hold, answer_rate, seed,
+                                          json_out))
+    if not isinstance(result, dict):
+        raise InputError(f"the run ended {flow_state.type.value}: {flow_state.message}")
+    result["state"] = flow_state.type.value
+    result["ui_url"] = ui_link(result.get("flow_run_id"))
+    if json_out:
+        print_json(result)
+    else:
+        print_result(result, state.lang)
+    if not flow_state.is_completed():
+        raise typer.Exit(1)
+
+
+def ui_link(flow_run_id: str | None) -> str | None:
+    api = os.environ.get("PREFECT_API_URL")
+    if not api or not flow_run_id:
+        return None
+    return f"{api.removesuffix('/api')}/runs/flow-run/{flow_run_id}"

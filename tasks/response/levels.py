@@ -1,0 +1,53 @@
+"""Phase 7 (pure): what a change of response level adds — groups, members, needs — and what it drops.
+
+Raising a level applies only the difference: new groups are activated whole, groups already active notify
+only their new members, and needs are reserved only for what is new (a need whose quantity grew gets a
+delta need `<id>@<level>` for the extra units, so nothing is reserved twice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.playbook import GroupPlan, Need, ResolvedPlan
+from tasks.response.context import unit_codes
+
+
+@dataclass
+class LevelDelta:
+    from_level: str
+    to_level: str
+    new_groups: list[GroupPlan] = field(default_factory=list)
+    added_members: dict[str, list[str]] = field(default_factory=dict)  # group key → unit codes
+    new_needs: list[Need] = field(default_factory=list)
+    dropped_groups: list[str] = field(default_factory=list)
+    dropped_needs: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {"new_groups": [g.key for g in self.new_groups], "added_members": self.added_members,
+                "new_needs": [f"{n.id}×{n.quantity}" for n in self.new_needs], "dropped_groups": self.dropped_groups,
+                "dropped_needs": self.dropped_needs}
+
+
+def level_delta(before: ResolvedPlan, after: ResolvedPlan, enterprise: str | None) -> LevelDelta:
+    delta = LevelDelta(before.level, after.level)
+    old_groups = {g.key: g for g in before.groups}
+    for group in after.groups:
+        old = old_groups.get(group.key)
+        if old is None:
+            delta.new_groups.append(group)
+            continue
+        added = [u for u in unit_codes(group.units, enterprise) if u not in unit_codes(old.units, enterprise)]
+        if added:
+            delta.added_members[group.key] = added
+    delta.dropped_groups = [k for k in old_groups if k not in {g.key for g in after.groups}]
+    old_needs = {n.id: n for n in before.all_needs()}
+    for need in after.all_needs():
+        old = old_needs.get(need.id)
+        if old is None:
+            delta.new_needs.append(need)
+        elif need.quantity > old.quantity:
+            delta.new_needs.append(need.model_copy(update={"id": f"{need.id}@{after.level}",
+                                                          "quantity": need.quantity - old.quantity}))
+    delta.dropped_needs = [i for i in old_needs if i not in {n.id for n in after.all_needs()}]
+    return delta

@@ -1,0 +1,42 @@
+"""The operator's incident report: what happened, where, to whom. Checked whole before anything is written."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class IncidentReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    incident_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{2,39}$")
+    enterprise: str | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    chemical: str | None = None
+    deaths: int = Field(default=0, ge=0)
+    injured: int = Field(default=0, ge=0, description="serious injuries incl. acute poisoning")
+    loss_cny: float = Field(default=0.0, ge=0)
+    evacuated: int = Field(default=0, ge=0)
+    description: str = Field(default="", max_length=4000)
+    wind_from_deg: float = Field(default=315.0, ge=0, lt=360, description="direction the wind blows from")
+    place: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _where(self) -> IncidentReport:
+        if self.enterprise is None and (self.latitude is None or self.longitude is None):
+            raise ValueError("say where: --enterprise CODE or --at LAT,LON")
+        return self
+
+
+def parse_position(text: str) -> tuple[float, float]:
+    """`36.15,112.27` → (36.15, 112.27); ValueError with a clear message otherwise."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 2:
+        raise ValueError(f"`{text}`: give LAT,LON, e.g. 36.150,112.270")
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise ValueError(f"`{text}`: LAT and LON must be numbers, e.g. 36.150,112.270") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"`{text}`: off the globe (latitude −90…90, longitude −180…180)")
+    return lat, lon

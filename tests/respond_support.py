@@ -1,0 +1,79 @@
+"""Helpers of the response-flow tests: the Prefect engine (test harness) and drills over loopback."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from models.db import session_scope
+from models.dispatch import DispatchNeed, Reservation
+from models.incident import Incident, TimelineEvent
+from models.notification import Notification
+from models.settings import get_settings
+from parklink.drill import drill_environment
+
+SCALE = 300.0  # a 15-minute deadline lasts 3 s; gateway "people" answer within 0.05–0.8 s
+
+
+@dataclass
+class Drill:
+    state: object
+    result: dict
+    gateway: dict
+
+
+def export(monkeypatch, overrides: dict) -> None:
+    for name, value in overrides.items():
+        text = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+        monkeypatch.setenv(f"PARKLINK_{name.upper()}", text)
+
+
+async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level: str | None = None, seed: int = 1,
+                    answer_rate: float = 0.8, time_scale: float = SCALE, hold: bool = False, during=None) -> Drill:
+    """A drill of the real flow on the test harness's engine, people played by the drill gateway."""
+    from flows.respond import respond
+
+    monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
+    for name in ("DRILL_BASE_URL", "ACK_BASE_URL", "ACK_SECRET", "WEBHOOK_SECRET", "DINGTALK_SECRET", "FEISHU_SECRET"):
+        monkeypatch.delenv(f"PARKLINK_{name}", raising=False)  # a new drill: its own gateway and keys
+    async with drill_environment(engine, get_settings(), answer_rate=answer_rate, seed=seed,
+                                 time_scale=time_scale) as env:
+        export(monkeypatch, env.overrides)
+        monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
+        if during is None:
+            state = await respond(playbook, incident, level=level, drill=True, time_scale=time_scale, hold=hold,
+                                  return_state=True)
+        else:
+            import asyncio
+
+            run = asyncio.ensure_future(respond(playbook, incident, level=level, drill=True, time_scale=time_scale,
+                                                hold=hold, return_state=True))
+            await during(run)
+            state = await run
+        result = await state.aresult(raise_on_failure=False)
+        return Drill(state, result, env.gateway.snapshot())
+
+
+def records(engine, incident_id: str) -> dict:
+    with session_scope(engine) as session:
+        return {
+            "incidents": session.exec(select(Incident)).all(),
+            "notifications": session.exec(select(Notification).where(Notification.context_id == incident_id)).all(),
+            "reservations": session.exec(select(Reservation).where(Reservation.incident_id == incident_id)).all(),
+            "needs": session.exec(select(DispatchNeed).where(DispatchNeed.incident_id == incident_id)).all(),
+            "events": session.exec(select(TimelineEvent).where(TimelineEvent.incident == incident_id)).all(),
+        }
+
+
+def once_each(notifications) -> bool:
+    keys = Counter(n.idempotency_key for n in notifications)
+    return all(v == 1 for v in keys.values())
+
+
+def prefect_api_env() -> dict[str, str]:
+    from prefect.settings import PREFECT_API_URL
+
+    return {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}

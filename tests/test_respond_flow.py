@@ -1,0 +1,140 @@
+"""The response flow on the real Prefect engine: every playbook at every level, drilled over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+import pytest
+
+from models.db import session_scope
+from models.incident import AssessmentRecord
+from models.incident_store import request_level_change, request_stand_down
+from models.playbook import load_playbooks
+from models.settings import get_settings
+from tasks.response.context import unit_codes
+from tests.respond_support import once_each, records, run_drill
+
+pytestmark = pytest.mark.prefect
+
+LIBRARY = load_playbooks(get_settings().playbooks_dir)
+CASES = [(p, lv) for p in sorted(LIBRARY.ids()) for lv in LIBRARY.levels(p)]
+INCIDENT = {"enterprise": "qy-ha", "injured": 2, "description": "演练：合成氨装置区管线泄漏"}
+
+
+def primary_plans(gateway: dict) -> dict[tuple[str, str], bool]:
+    """(group, unit) → did the gateway's "person" holding the primary's activation message plan to answer?"""
+    out = {}
+    for m in gateway["messages"]:
+        kind, _ctx, group, message, step, unit, _liaison = m["key"].split(":")
+        if message.startswith("activate-") and step == "0":
+            out[(group, unit)] = m["plan"]["answers"]
+    return out
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("playbook, level", CASES)
+def test_drill_every_playbook_at_every_level(prefect_api, cli, engine, monkeypatch, playbook, level):
+    assert cli("init").exit_code == 0
+    drill = asyncio.run(run_drill(engine, monkeypatch, playbook, INCIDENT, level=level, seed=7))
+    assert drill.state.is_completed(), drill.state.message
+    result = drill.result
+    plan = LIBRARY.resolve(playbook, level)
+    assert result["level"] == level and result["playbook_hash"] == plan.content_hash
+    assert sorted(g["key"] for g in result["groups"]) == sorted(plan.group_keys), "every group of the level"
+
+    rec = records(engine, result["incident"])
+    assert len(rec["incidents"]) == 1
+    assert once_each(rec["notifications"]), "no message recorded twice"
+    assert not any(m["duplicate"] for m in drill.gateway["messages"]), "no message received twice"
+    first_wave = defaultdict(int)
+    for n in rec["notifications"]:
+        if n.message_kind.startswith("activate-") and n.step == 0:
+            first_wave[(n.group, n.recipient_unit)] += 1
+    expected = {(g.key, u) for g in plan.groups for u in unit_codes(g.units, "qy-ha")}
+    assert set(first_wave) == expected and set(first_wave.values()) == {1}, "every unit of every group once"
+
+    planned = primary_plans(drill.gateway)
+    for group in result["groups"]:
+        for unit in group["units"]:
+            outcome = next(o for o in records_outcomes(rec, group["key"]) if o["unit"] == unit)
+            if planned[(group["key"], unit)]:
+                assert outcome["status"] == "acknowledged", (group["key"], unit, outcome)
+            else:
+                assert outcome["status"] in ("escalated", "unreachable"), (group["key"], unit, outcome)
+                assert outcome["escalated_to"], "a silent primary is escalated"
+
+    with session_scope(engine) as session:
+        record = session.query(AssessmentRecord).filter_by(incident=result["incident"]).one()
+    assert record.kpis["units_notified"] == len(expected)
+    assert set(record.kpis["groups"]) == set(plan.group_keys)
+    assert record.kpis["time_to_command_post_min"] is not None and record.markdown.startswith("# 应急处置评估报告")
+    assert "<table>" in record.html
+
+
+def records_outcomes(rec: dict, group: str) -> list[dict]:
+    return [e.data for e in rec["events"] if e.kind.startswith("unit_") and e.data["group"] == group]
+
+
+def test_same_incident_twice_leaves_one_of_everything(prefect_api, cli, engine, monkeypatch):
+    cli("init")
+    incident = {**INCIDENT, "incident_id": "INC-TEST-0001"}
+    first = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", incident, level="III", seed=3))
+    before = records(engine, "INC-TEST-0001")
+    second = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", incident, level="III", seed=3))
+    after = records(engine, "INC-TEST-0001")
+    assert first.state.is_completed() and second.state.is_completed()
+    assert second.result["continued"] is True
+    assert len(after["incidents"]) == 1
+    assert sorted(n.idempotency_key for n in after["notifications"]) == sorted(
+        n.idempotency_key for n in before["notifications"])
+    assert second.gateway["messages"] == [], "the re-run sent nothing"
+    assert sorted((r.need_id, r.depot) for r in after["reservations"]) == sorted(
+        (r.need_id, r.depot) for r in before["reservations"])
+    assert len(after["needs"]) == len({n.need_id for n in after["needs"]})
+
+
+def test_level_change_mid_run_adds_exactly_the_difference(prefect_api, cli, engine, monkeypatch):
+    cli("init")
+    incident = {**INCIDENT, "incident_id": "INC-TEST-0002"}
+    iii, ii = LIBRARY.resolve("hazmat-leak", "III"), LIBRARY.resolve("hazmat-leak", "II")
+
+    async def during(run):
+        await wait_for(lambda: len([e for e in records(engine, "INC-TEST-0002")["events"]
+                                    if e.kind.startswith("unit_")]) >= sum(len(unit_codes(g.units, "qy-ha"))
+                                                                           for g in iii.groups))
+        with session_scope(engine) as session:
+            request_level_change(session=session, incident_id="INC-TEST-0002", to_level="II")
+        await wait_for(lambda: any(e.kind == "level_changed" for e in records(engine, "INC-TEST-0002")["events"]))
+        await wait_for(lambda: len([e for e in records(engine, "INC-TEST-0002")["events"]
+                                    if e.kind.startswith("unit_")]) >= expected_units)
+        with session_scope(engine) as session:
+            request_stand_down(session=session, incident_id="INC-TEST-0002")
+
+    expected_units = sum(len(unit_codes(g.units, "qy-ha")) for g in iii.groups) + sum(
+        len(unit_codes(g.units, "qy-ha")) - (len(unit_codes(iii.group(g.key).units, "qy-ha"))
+                                            if g.key in iii.group_keys else 0) for g in ii.groups)
+    drill = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", incident, level="III", seed=5, hold=True,
+                                  during=during))
+    assert drill.state.is_completed(), drill.state.message
+    rec = records(engine, "INC-TEST-0002")
+    first_wave = {(n.group, n.recipient_unit) for n in rec["notifications"]
+                  if n.message_kind.startswith("activate-") and n.step == 0}
+    expected = {(g.key, u) for g in ii.groups for u in unit_codes(g.units, "qy-ha")}
+    assert first_wave == expected, "II's groups and members, each notified once"
+    assert once_each(rec["notifications"])
+    reserved = defaultdict(int)
+    for n in rec["needs"]:
+        reserved[n.need_id.split("@")[0]] += n.quantity
+    assert dict(reserved) == {n.id: n.quantity for n in ii.all_needs()}, "needs topped up to II, never twice"
+    changed = [e for e in rec["events"] if e.kind == "level_changed"]
+    assert len(changed) == 1 and set(changed[0].data["new_groups"]) == set(ii.group_keys) - set(iii.group_keys)
+
+
+async def wait_for(predicate, timeout: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not await asyncio.to_thread(predicate):
+        if loop.time() > end:
+            raise AssertionError("timed out waiting for the run")
+        await asyncio.sleep(0.1)
