@@ -71,7 +71,7 @@ def gateway(
     console.print(tr(state.lang, "演练网关已启动：http://{h}:{p}（消息：/messages）。发送方设置 PARKLINK_DRILL_BASE_URL=http://{h}:{p}",
                      "drill gateway on http://{h}:{p} (messages: /messages); senders set PARKLINK_DRILL_BASE_URL=http://{h}:{p}",
                      h=host, p=port), markup=False)
-    uvicorn.Server(uvicorn.Config(gw.app, log_level="warning", lifespan="off",
+    uvicorn.Server(uvicorn.Config(gw.app, log_level="warning", lifespan="on",
                                   timeout_graceful_shutdown=1)).run(sockets=[sock])
 
 

@@ -20,6 +20,7 @@ import json
 import random
 import re
 import threading
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -113,7 +114,16 @@ class DrillGateway:
                    Route("/requests", lambda r: JSONResponse(self.snapshot()["requests"])),
                    Route("/stats", lambda r: JSONResponse(self.stats())),
                    Route("/healthz", lambda r: JSONResponse({"ok": True}))]
-        self.app = Starlette(routes=routes)
+        self._client: httpx.AsyncClient | None = None
+        self.app = Starlette(routes=routes, lifespan=self._lifespan)
+
+    @asynccontextmanager
+    async def _lifespan(self, _app):
+        # One client for every "person" (a client per answer costs more than the answer).
+        async with httpx.AsyncClient(timeout=30) as client:
+            self._client = client
+            yield
+            self._client = None
 
     def _rng(self, *parts) -> random.Random:
         return random.Random(hashlib.sha256("|".join(map(str, (self.behaviour.seed, *parts))).encode()).digest())
@@ -185,15 +195,17 @@ class DrillGateway:
             message["answer"] = {"skipped": "only loopback links are followed in a drill"}
             return
         answer: dict = {"method": plan["method"]}
+        client = self._client
+        if client is None:  # the server is shutting down
+            return
         try:
-            async with httpx.AsyncClient(timeout=30) as client:
-                answer["get_status"] = (await client.get(url)).status_code
-                if plan["method"] == "form":
-                    resp = await client.post(url, data={"eta": str(plan["eta_min"]), "note": "演练自动应答"})
-                else:
-                    resp = await client.post(url.replace("/ack/", "/api/ack/", 1),
-                                             json={"eta_min": plan["eta_min"], "note": "drill auto-answer"})
-                answer["post_status"] = resp.status_code
+            answer["get_status"] = (await client.get(url)).status_code
+            if plan["method"] == "form":
+                resp = await client.post(url, data={"eta": str(plan["eta_min"]), "note": "演练自动应答"})
+            else:
+                resp = await client.post(url.replace("/ack/", "/api/ack/", 1),
+                                         json={"eta_min": plan["eta_min"], "note": "drill auto-answer"})
+            answer["post_status"] = resp.status_code
         except httpx.HTTPError as exc:
             answer["error"] = f"{exc.__class__.__name__}: {exc}"
         answer["at"] = utcnow().isoformat()

@@ -21,7 +21,9 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only then (else every
+    # keep-alive response waits ~40 ms for a delayed ACK).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -38,7 +40,7 @@ def serve_in_thread(app, *, host: str = "127.0.0.1", port: int = 0, name: str = 
         raise ParkLinkError(f"{name}: in-process servers listen on loopback only, not {host}")
     sock = bind(host, port)
     actual = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="auto",
                                            timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"parklink-{name}", daemon=True)
     thread.start()

@@ -42,10 +42,26 @@ def _load(session, token: str, secret: str, now: datetime) -> Notification:
 def inspect(engine: Engine, token: str, *, settings, now: datetime | None = None) -> Notification:
     """The notification a genuine, unexpired, unused token names; AckRefused otherwise."""
     now = now or utcnow()
+    secret = ack_secret(settings)
+    return _run(engine, lambda session: _open(session, token, secret, now))
+
+
+def _run(engine: Engine, work):
+    """Run `work(session)`; an AckRefused leaves the session untouched and keeps its row readable."""
     with session_scope(engine) as session:
-        row = _load(session, token, ack_secret(settings), now)
-        _refuse_if_closed(session, row)
-        return row
+        try:
+            return work(session)
+        except AckRefused as exc:
+            refusal = exc
+            if exc.row is not None:
+                session.expunge(exc.row)
+    raise refusal
+
+
+def _open(session, token: str, secret: str, now: datetime) -> Notification:
+    row = _load(session, token, secret, now)
+    _refuse_if_closed(session, row)
+    return row
 
 
 def _refuse_if_closed(session, row: Notification) -> None:
@@ -80,12 +96,14 @@ def acknowledge(engine: Engine, token: str, *, settings, eta_min=None, note: str
     """Record the acknowledgement once; return the row as recorded. AckRefused changes nothing."""
     eta, text = validate(eta_min, note)
     now = now or utcnow()
-    with session_scope(engine) as session:
-        row = _load(session, token, ack_secret(settings), now)
-        _refuse_if_closed(session, row)
+    secret = ack_secret(settings)
+
+    def work(session) -> Notification:
+        row = _open(session, token, secret, now)
         if not record_ack(session=session, notification_id=row.id, eta_min=eta, note=text, via=via, now=now):
-            session.rollback()
-            current = get_notification(session=session, notification_id=row.id)
+            current = get_notification(session=session, notification_id=row.id)  # lost a race, or the check closed
             _refuse_if_closed(session, current)
             raise AckRefused("used", "already acknowledged", current)
         return get_notification(session=session, notification_id=row.id)
+
+    return _run(engine, work)

@@ -6,7 +6,8 @@
 
 The database is the meeting point: acknowledgements arrive through the web service (another thread or
 process) and are found by polling. Deadlines are park time divided by `settings.time_scale` (drills run
-faster) and are counted from the rows' creation, so a re-run does not restart the clock. Each unit's chain is
+faster) and are counted from each message's recorded delivery, so every person gets the whole time and a
+re-run does not restart the clock. Each unit's chain is
 walked on its own: the first wave goes to its primary liaison; when the deadline passes unanswered (or the
 message could not be delivered) the next step is messaged — by default deputy → unit head → the
 leading-group office `ldzbgs` — until someone acknowledges or the chain ends. Per unit the outcome is
@@ -146,8 +147,9 @@ class AckWatcher:
         self.watched.update(ids)
         while not self.any_acked(ids):
             remaining = (until - utcnow()).total_seconds()
-            if remaining <= 0:
-                return False
+            if remaining <= 0:  # one last look: an answer may have come since the last poll (or before a re-run)
+                await self.poll_once()
+                return self.any_acked(ids)
             async with self._cond:
                 try:
                     await asyncio.wait_for(self._cond.wait(), timeout=min(remaining, self.poll_s * 2))
@@ -175,6 +177,7 @@ async def notify_units(engine: Engine, *, context_kind: str, context_id: str, gr
     directory = await asyncio.to_thread(_Directory, engine)
     chain = parse_chain(settings.escalation_chain if escalation is None else escalation,
                         known_units=set(directory.units))
+    units = list(dict.fromkeys(units))
     unknown = [u for u in units if u not in directory.units]
     if unknown:
         raise InputError(f"notify: unknown unit(s) {', '.join(unknown)}")
@@ -188,7 +191,6 @@ async def notify_units(engine: Engine, *, context_kind: str, context_id: str, gr
                  for u in units if (li := directory.resolve(u, "primary"))]
         rows = await asyncio.to_thread(sender.prepare, ctx, message, first)
         rows = {r.unit: r for r in await sender.deliver(rows)}
-        start = min((r.created_at for r in rows.values()), default=utcnow())
 
         async def chase(unit: str) -> UnitOutcome:
             out = UnitOutcome(unit)
@@ -200,7 +202,7 @@ async def notify_units(engine: Engine, *, context_kind: str, context_id: str, gr
                 sent.append((row, None))
                 if row.delivered_at is None:
                     out.problems.append(f"primary: {row.last_error}")
-                elif await watcher.wait_any([row.id], start + wave_wait):
+                elif await watcher.wait_any([row.id], row.delivered_at + wave_wait):
                     return await _finish(engine, out, sent, watcher)
             silent = row.liaison_name if row else None
             for number, step in enumerate(chain, start=1):
@@ -220,7 +222,7 @@ async def notify_units(engine: Engine, *, context_kind: str, context_id: str, gr
                     out.problems.append(f"{step}: {step_row.last_error}")
                     if watcher.any_acked(ids):
                         break
-                elif await watcher.wait_any(ids, step_row.created_at + step_wait):
+                elif await watcher.wait_any(ids, step_row.delivered_at + step_wait):
                     break
             return await _finish(engine, out, sent, watcher)
 

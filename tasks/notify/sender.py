@@ -83,6 +83,8 @@ class Sender:
         self._client, self._own_client = client, client is None
         self._sem = asyncio.Semaphore(settings.notify_concurrency)
         self._liaisons: dict[int, Liaison] = {}
+        self._pending: list = []
+        self._write_lock = asyncio.Lock()
         channels = 5
         per_channel = (settings.notify_retries + 1) * (settings.notify_timeout_s + min(30.0, settings.notify_backoff_s * 8))
         self._lease_s = min(3600.0, channels * per_channel + 60)
@@ -130,29 +132,48 @@ class Sender:
         missing = {r.liaison_id for r in rows} - set(self._liaisons)
         if missing:
             await asyncio.to_thread(self._load_liaisons, missing)
-        return list(await asyncio.gather(*(self._deliver_one(r) for r in rows)))
+        claimed = await asyncio.to_thread(self._claim, [r.id for r in rows])  # one transaction for the wave
+        return list(await asyncio.gather(*(self._deliver_one(r.id, claimed.get(r.id)) for r in rows)))
 
     def _load_liaisons(self, ids: set[int]) -> None:
         with session_scope(self.engine) as session:
             for li in session.exec(select(Liaison).where(Liaison.id.in_(ids))).all():
                 self._liaisons[li.id] = li
 
-    def _claim(self, row_id: int) -> Notification | None:
+    def _claim(self, row_ids: list[int]) -> dict[int, Notification]:
         with session_scope(self.engine) as session:
-            return claim_for_sending(session=session, notification_id=row_id, lease_s=self._lease_s)
+            out = {i: claim_for_sending(session=session, notification_id=i, lease_s=self._lease_s) for i in row_ids}
+            return {i: row for i, row in out.items() if row is not None}
 
-    def _record(self, row_id: int, **kw) -> Notification:
+    async def _record(self, row_id: int, **kw) -> Notification:
+        """Record one outcome; outcomes that arrive while a write is under way go together in the next one."""
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((row_id, kw, future))
+        async with self._write_lock:
+            if not future.done():
+                batch, self._pending = self._pending, []
+                try:
+                    written = await asyncio.to_thread(self._write, batch)
+                except BaseException as exc:
+                    for _, _, f in batch:
+                        if not f.done():
+                            f.set_exception(exc)
+                    raise
+                for (_, _, f), row in zip(batch, written, strict=True):
+                    f.set_result(row)
+        return await future
+
+    def _write(self, batch: list) -> list[Notification]:
         with session_scope(self.engine) as session:
-            return record_outcome(session=session, notification_id=row_id, **kw)
+            return [record_outcome(session=session, notification_id=i, **kw) for i, kw, _ in batch]
 
     def _current(self, row_id: int) -> Notification:
         with session_scope(self.engine) as session:
             return session.get(Notification, row_id)
 
-    async def _deliver_one(self, row: Notification) -> Notification:
-        claimed = await asyncio.to_thread(self._claim, row.id)
+    async def _deliver_one(self, row_id: int, claimed: Notification | None) -> Notification:
         if claimed is None:  # delivered already, or another sender holds the lease
-            return await asyncio.to_thread(self._current, row.id)
+            return await asyncio.to_thread(self._current, row_id)
         attempts, channel, errors = 0, None, []
         try:
             liaison = self._liaisons[claimed.liaison_id]
@@ -165,18 +186,18 @@ class Sender:
                 used, error = await self._try_channel(channel, liaison.address(ch), env)
                 attempts += used
                 if error is None:
-                    return await asyncio.to_thread(self._record, claimed.id, delivered=True, channel=channel,
+                    return await self._record(claimed.id, delivered=True, channel=channel,
                                                    attempts=attempts, error="; ".join(errors) or None)
                 errors.append(error)
             if not errors:
                 errors.append("the liaison has no channel")
         except asyncio.CancelledError:
-            await asyncio.shield(asyncio.to_thread(self._record, claimed.id, delivered=False, channel=channel,
+            await asyncio.shield(self._record(claimed.id, delivered=False, channel=channel,
                                                    attempts=attempts, error="cancelled while sending"))
             raise
         except Exception as exc:  # noqa: BLE001 — one recipient's failure is recorded, the others go on
             errors.append(f"{exc.__class__.__name__}: {exc}")
-        return await asyncio.to_thread(self._record, claimed.id, delivered=False, channel=channel,
+        return await self._record(claimed.id, delivered=False, channel=channel,
                                        attempts=attempts, error="; ".join(errors))
 
     async def _try_channel(self, channel: str, address: str | None, env: Envelope) -> tuple[int, str | None]:
