@@ -62,7 +62,7 @@ class Notification(SQLModel, table=True):
     context_id: str = Field(max_length=64)
     check_id: int | None = Field(default=None, foreign_key="liaison_check.id")
     group: str = Field(default="", max_length=40)
-    message_kind: str = Field(max_length=32)
+    message_kind: str = Field(max_length=64)
     step: int = Field(default=0, ge=0, description="0 the first wave, then each escalation step")
     escalation_target: str = Field(default="primary", max_length=60, description="chain step that chose the recipient")
     parent_id: int | None = Field(default=None, foreign_key="notification.id")
