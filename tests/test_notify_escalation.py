@@ -46,7 +46,7 @@ async def respond(gw, answers: dict[tuple[str, int], int]) -> None:
             await asyncio.sleep(0.02)
 
 
-async def run_group(engine, settings, units, answers, time_scale=90, **kw):
+async def run_group(engine, settings, units, answers, time_scale=60, **kw):
     async with drill_environment(engine, settings, answer_rate=0.0, time_scale=time_scale) as drill:
         responder = asyncio.create_task(respond(drill.gateway, answers))
         try:
