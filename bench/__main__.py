@@ -6,7 +6,7 @@ import importlib
 import sys
 
 SUITES = {"speed": "bench.dispatch_speed", "quality": "bench.dispatch_quality",
-          "concurrency": "bench.dispatch_concurrency"}
+          "concurrency": "bench.dispatch_concurrency", "respond": "bench.respond_latency"}
 
 
 def main(argv: list[str]) -> int:

@@ -25,7 +25,7 @@ from sqlmodel import select
 from models.db import session_scope
 from models.incident import UpwardReport
 from models.incident_store import get_incident, pending_level_changes
-from models.playbook import ResolvedPlan, load_playbooks
+from models.playbook import ResolvedPlan
 from models.types import utcnow
 from tasks.response.closing import assessment_step, record_level_change, stand_down_step
 from tasks.response.dispatching import dispatch
@@ -34,7 +34,7 @@ from tasks.response.levels import level_delta
 from tasks.response.opening import command_post_step, open_incident_step
 from tasks.response.report import IncidentReport
 from tasks.response.reports import due_at, upward_report
-from tasks.response.runtime import Run, db, run_settings
+from tasks.response.runtime import Run, close_http_client, db, library, run_settings
 
 POLL_S = 0.5
 
@@ -86,11 +86,11 @@ class Tracker:
                 self.failed[label] = state.message or state.type.value
 
 
-async def _apply_level_changes(run: Run, plan: ResolvedPlan, library, tracker: Tracker) -> tuple[Run, ResolvedPlan]:
+async def _apply_level_changes(run: Run, plan: ResolvedPlan, playbooks, tracker: Tracker) -> tuple[Run, ResolvedPlan]:
     with session_scope(db()) as session:
         changes = [(c.id, c.to_level) for c in pending_level_changes(session=session, incident_id=run.incident_id)]
     for change_id, to_level in changes:
-        new_plan = library.resolve(run.playbook, to_level)
+        new_plan = playbooks.resolve(run.playbook, to_level)
         delta = level_delta(plan, new_plan, run.enterprise)
         new_run = run.model_copy(update={"level": to_level})
         for group in delta.new_groups:
@@ -127,8 +127,8 @@ async def respond(playbook: str, incident: dict, level: str | None = None, drill
     opened = open_incident_step(playbook, report, level, drill, time_scale, lang)
     run = opened.run
     await _name_the_run(run)
-    library = load_playbooks(run_settings().playbooks_dir)
-    plan = library.resolve(playbook, run.level)
+    playbooks = library(run_settings())
+    plan = playbooks.resolve(playbook, run.level)
     command_post_step(run, plan, report.wind_from_deg)
 
     tracker = Tracker()
@@ -140,7 +140,7 @@ async def respond(playbook: str, incident: dict, level: str | None = None, drill
     seq, next_due = _next_report(run, plan)
     while True:
         await tracker.collect()
-        run, plan = await _apply_level_changes(run, plan, library, tracker)
+        run, plan = await _apply_level_changes(run, plan, playbooks, tracker)
         if time.monotonic() >= next_due and not (drill and not hold):
             tracker.start(f"report:{seq}", upward_report(run, plan, seq, return_state=True))
             seq, next_due = seq + 1, next_due + plan.upward_reporting.followup_interval_min * 60 / run.time_scale
@@ -148,6 +148,7 @@ async def respond(playbook: str, incident: dict, level: str | None = None, drill
             break
         await asyncio.sleep(POLL_S)
     await tracker.collect(wait=True)
+    await close_http_client()
 
     stood_down = stand_down_step(run, consumed)
     failed_groups = {k.split(":")[1]: v for k, v in tracker.failed.items() if k.startswith("group:")}

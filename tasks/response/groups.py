@@ -24,7 +24,7 @@ from tasks.response.context import (
     plan_context,
     unit_codes,
 )
-from tasks.response.runtime import Run, db, render_file, run_settings, unit_names
+from tasks.response.runtime import Run, db, http_client, render_file, run_settings, unit_names
 
 
 def notice_text(run: Run, plan: ResolvedPlan, group: GroupPlan, settings, engine) -> str:
@@ -86,7 +86,7 @@ async def activate_group(run: Run, plan: ResolvedPlan, group: GroupPlan, only_un
         engine, context_kind="incident", context_id=run.incident_id, group=group.key, units=units,
         message=Message(f"activate-{group.key}", text), deadline_s=group.ack_deadline_min * 60.0,
         step_deadline_s=min(step.after_min for step in group.escalation) * 60.0, settings=settings,
-        escalation=chain)
+        escalation=chain, client=http_client(settings))
     record_outcomes(engine, run, group, outcomes)
     return {
         "key": group.key, "name": group.name_en if run.lang == "en" else group.name_zh, "units": units,

@@ -13,12 +13,12 @@ from models.directory import Unit
 from models.errors import InputError
 from models.incident import Incident
 from models.incident_store import get_incident, next_incident_id, open_incident, record_event
-from models.playbook import ResolvedPlan, load_playbooks
+from models.playbook import ResolvedPlan
 from models.types import utcnow
 from tasks.grading import IncidentReport as GradingInput
 from tasks.grading import grade
 from tasks.response.report import IncidentReport
-from tasks.response.runtime import Run, db, run_settings
+from tasks.response.runtime import Run, db, library, run_settings
 from tasks.siting import site_command_post
 
 
@@ -50,8 +50,8 @@ def open_incident_step(playbook: str, report: IncidentReport, level: str | None,
                        lang: str) -> Opened:
     settings = run_settings(lang, time_scale)
     engine = db(settings)
-    library = load_playbooks(settings.playbooks_dir)
-    levels = library.levels(playbook)
+    playbooks = library(settings)
+    levels = playbooks.levels(playbook)
     with session_scope(engine) as session:
         if report.incident_id and (existing := session.get(Incident, report.incident_id)) is not None:
             if existing.playbook_id != playbook:
@@ -63,8 +63,8 @@ def open_incident_step(playbook: str, report: IncidentReport, level: str | None,
                          actor="ParkLink", kind="resumed", zh="同一事件编号再次运行：继续处置，不重复通知与调拨",
                          en="run again with the same incident id: continuing, nothing notified or reserved twice")
             return Opened(run, False, existing.playbook_hash, existing.level_reason)
-    chosen, reason, set_by = choose_level(levels, lambda lv: library.resolve(playbook, lv), report, level, lang)
-    plan = library.resolve(playbook, chosen)
+    chosen, reason, set_by = choose_level(levels, lambda lv: playbooks.resolve(playbook, lv), report, level, lang)
+    plan = playbooks.resolve(playbook, chosen)
     lat, lon = report.latitude, report.longitude
     for attempt in range(5):
         try:

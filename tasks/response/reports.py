@@ -20,7 +20,7 @@ from models.types import utcnow
 from tasks.notify.escalation import send_wave
 from tasks.notify.texts import Message
 from tasks.response.context import PARK, incident_context, local, plan_context
-from tasks.response.runtime import Run, db, render_file, run_settings, unit_names
+from tasks.response.runtime import Run, db, http_client, render_file, run_settings, unit_names
 
 
 def due_at(reported_at: datetime, plan: ResolvedPlan, seq: int, time_scale: float) -> datetime:
@@ -65,7 +65,7 @@ async def upward_report(run: Run, plan: ResolvedPlan, seq: int = 1) -> dict:
     text = report_text(run, plan, seq, settings, engine)
     rows = await send_wave(engine, context_kind="incident", context_id=run.incident_id, group="upward-report",
                            units=plan.upward_reporting.recipients, message=Message(f"report-{seq}", text),
-                           settings=settings)
+                           settings=settings, client=http_client(settings))
     now = utcnow()
     with session_scope(engine) as session:
         row = session.exec(select(UpwardReport).where(UpwardReport.incident == run.incident_id,

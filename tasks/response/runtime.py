@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from functools import lru_cache
 from pathlib import Path
 
+import httpx
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from models.db import create_schema, get_engine, session_scope
 from models.directory import Unit
+from models.playbook import PlaybookSet, load_playbooks
 from models.settings import Settings, get_settings
 from models.templating import sandbox, template_path
 
@@ -34,11 +38,38 @@ class Run(BaseModel):
 
 
 def run_settings(lang: str = "zh-CN", time_scale: float = 1.0) -> Settings:
+    """Settings of a run: the environment as it is now, with the run's language and time scale."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PARKLINK_")))
+    return _settings(env, lang, time_scale)
+
+
+@lru_cache(maxsize=16)
+def _settings(env: tuple, lang: str, time_scale: float) -> Settings:
     return get_settings(lang=lang, time_scale=time_scale)
 
 
+_clients: dict[int, httpx.AsyncClient] = {}
+
+
+def http_client(settings: Settings) -> httpx.AsyncClient:
+    """One AsyncClient per event loop, shared by every group of a run (a client costs an SSL context)."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(id(loop))
+    if client is None or client.is_closed:
+        client = httpx.AsyncClient(timeout=settings.notify_timeout_s, follow_redirects=False,
+                                   headers={"User-Agent": "ParkLink/0.1"})
+        _clients[id(loop)] = client
+    return client
+
+
+async def close_http_client() -> None:
+    client = _clients.pop(id(asyncio.get_running_loop()), None)
+    if client is not None:
+        await client.aclose()
+
+
 def db(settings: Settings | None = None) -> Engine:
-    settings = settings or get_settings()
+    settings = settings or run_settings()
     engine = get_engine(settings.db_url)
     _ensure_schema(settings.db_url)
     return engine
@@ -54,7 +85,35 @@ def unit_names(engine: Engine) -> dict[str, tuple[str, str]]:
         return {u.code: (u.name_zh, u.name_en or u.name_zh) for u in session.exec(select(Unit)).all()}
 
 
+@lru_cache(maxsize=4)
+def _templates(templates_dir: Path):
+    return sandbox(templates_dir)  # compiled templates are cached, and reloaded when a file changes
+
+
 def render_file(templates_dir: Path, name: str, lang: str, context: dict) -> str:
     """A template of `templates/` (sandboxed, StrictUndefined), trimmed."""
     path = template_path(templates_dir, name, lang)
-    return sandbox(templates_dir).get_template(path.name).render(**context).strip()
+    return _templates(Path(templates_dir)).get_template(path.name).render(**context).strip()
+
+
+def _signature(*folders: Path) -> tuple:
+    """What a loaded playbook set depends on: every file's name, size and modification time."""
+    out = []
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                st = path.stat()
+                out.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def _library(playbooks_dir: Path, signature: tuple) -> PlaybookSet:
+    return load_playbooks(playbooks_dir)
+
+
+def library(settings: Settings | None = None) -> PlaybookSet:
+    """The validated playbooks, loaded once per process and again whenever a file changes (no redeploy)."""
+    settings = settings or run_settings()
+    folders = (settings.playbooks_dir, settings.templates_dir, settings.data_dir / "sample-park")
+    return _library(Path(settings.playbooks_dir), _signature(*folders))
