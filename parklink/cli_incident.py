@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from models.db import session_scope
-from models.dispatch import RequisitionStatus
+from models.dispatch import RequisitionStatus, ReservationStatus
+from models.dispatch_store import list_reservations
 from models.errors import InputError, NotFound
 from models.incident import AssessmentRecord
 from models.incident_store import (
@@ -61,17 +62,34 @@ def _consumption(items: list[str]) -> dict[str, int]:
     out = {}
     for item in items:
         need, sep, qty = item.partition("=")
-        if not sep or not qty.strip().isdigit():
+        if not sep or not need.strip() or not qty.strip().isdigit():
             raise InputError(f"--consumed `{item}`: give NEED=QUANTITY, e.g. rescue-scba=4", exit_code=2)
         out[need.strip()] = int(qty)
     return out
 
 
+def _check_consumption(session, incident: str, consumed: dict[str, int]) -> None:
+    """Refuse now what the run's stand-down would refuse later: a need (or need@depot) with no held
+    reservation, or more consumed than it holds."""
+    held = list_reservations(session=session, incident_id=incident, status=ReservationStatus.held)
+    for key, qty in consumed.items():
+        need, _, depot = key.partition("@")
+        cap = sum(r.quantity for r in held if r.need_id == need and (not depot or r.depot == depot))
+        if not cap:
+            needs = sorted({r.need_id for r in held})
+            raise InputError(f"--consumed `{key}`: incident `{incident}` holds no reservation for it; held: "
+                             f"{', '.join(needs) or 'none yet'}", exit_code=2)
+        if qty > cap:
+            raise InputError(f"--consumed `{key}={qty}`: only {cap} reserved", exit_code=2)
+
+
 def stand_down(incident: Annotated[str, typer.Argument(help="incident id")],
                consumed: Annotated[list[str] | None, typer.Option("--consumed", help="NEED=QTY used up")] = None) -> None:
     """End the response: the run releases reservations, records consumption and writes the assessment."""
+    used = _consumption(consumed or [])
     with session_scope(state.engine) as session:
-        request_stand_down(session=session, incident_id=incident, consumed=_consumption(consumed or []))
+        request_stand_down(session=session, incident_id=incident, consumed=used)
+        _check_consumption(session, incident, used)  # an error rolls the request back
     console.print(tr(state.lang, "已请求终止 {i} 的应急响应", "stand-down requested for {i}", i=incident))
 
 

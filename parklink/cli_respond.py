@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -81,11 +82,24 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
         raise InputError(f"{where}: {first['msg']}", exit_code=2) from None
 
 
-def _export(overrides: dict) -> None:
-    """Drill settings reach the flow's tasks through the environment (a worker reads the same variables)."""
+@contextmanager
+def _exported(overrides: dict):
+    """Drill settings reach the flow's tasks through the environment (a worker reads the same variables) for
+    this drill only: afterwards the variables are as they were, so a later drill in the same process starts a
+    gateway of its own instead of calling this one's, which is gone."""
+    saved = {}
     for name, value in overrides.items():
-        text = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
-        os.environ[f"PARKLINK_{name.upper()}"] = text
+        var = f"PARKLINK_{name.upper()}"
+        saved[var] = os.environ.get(var)
+        os.environ[var] = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+    try:
+        yield
+    finally:
+        for var, old in saved.items():
+            if old is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = old
 
 
 async def _run(playbook: str, report: IncidentReport, level: str | None, drill: bool, time_scale: float, lang: str,
@@ -103,8 +117,8 @@ async def _run(playbook: str, report: IncidentReport, level: str | None, drill: 
 
     async with drill_environment(state.engine, state.settings, answer_rate=answer_rate, seed=seed,
                                  time_scale=time_scale) as env:
-        _export(env.overrides)
-        return await follow(state.engine, launch(), quiet=json_out, lang=lang)
+        with _exported(env.overrides):
+            return await follow(state.engine, launch(), quiet=json_out, lang=lang)
 
 
 def respond_command(

@@ -1,0 +1,264 @@
+"""`parklink respond` and the operators' incident commands, through the real CLI entry point and error handler.
+
+Bad input is refused before anything is written (SQLite and PostgreSQL, no Prefect server needed); a drill
+through the CLI prints the documented JSON and leaves a report, a history entry and a Prefect flow-run state;
+escalate / approve / stand-down act on the incident record and refuse what cannot be done with exit code 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from models.db import session_scope
+from models.dispatch import DispatchNeed, Requisition, RequisitionStatus, Reservation
+from models.incident import Incident, IncidentStatus, LevelChange, TimelineEvent
+from models.incident_store import request_stand_down
+from models.inventory import Stock
+from models.notification import Notification
+from models.playbook import load_playbooks
+from models.settings import get_settings
+from tests.respond_support import records, run_drill
+
+DEAD_API = "http://127.0.0.1:9/api"  # nothing listens: a run that got past validation would fail with exit 1
+LIBRARY = load_playbooks(get_settings().playbooks_dir)
+
+BAD_INPUT = {
+    "unknown playbook": (["no-such-playbook", "--enterprise", "qy-ha"], "unknown playbook `no-such-playbook`"),
+    "level the playbook lacks": (["hazmat-leak", "--level", "V", "--enterprise", "qy-ha"], "--level V"),
+    "single-level playbook at I": (["mass-incident", "--level", "I", "--enterprise", "qy-ha"], "--level I"),
+    "latitude off the globe": (["hazmat-leak", "--at", "91,112.2"], "off the globe"),
+    "longitude off the globe": (["hazmat-leak", "--at", "36.1,-181"], "off the globe"),
+    "position not numbers": (["hazmat-leak", "--at", "north,east"], "must be numbers"),
+    "position one number": (["hazmat-leak", "--at", "36.1"], "give LAT,LON"),
+    "unknown enterprise": (["hazmat-leak", "--enterprise", "qy-nope"], "--enterprise `qy-nope`"),
+    "a unit that is no enterprise": (["hazmat-leak", "--enterprise", "yjj"], "not a resident enterprise"),
+    "unknown chemical": (["hazmat-leak", "--enterprise", "qy-ha", "--chemical", "UN9999"], "--chemical `UN9999`"),
+    "chemical not a UN number": (["hazmat-leak", "--enterprise", "qy-ha", "--chemical", "chlorine"], "--chemical"),
+    "negative deaths": (["hazmat-leak", "--enterprise", "qy-ha", "--deaths", "-1"], "--deaths -1"),
+    "negative injured": (["hazmat-leak", "--enterprise", "qy-ha", "--injured", "-3"], "--injured -3"),
+    "negative loss": (["hazmat-leak", "--enterprise", "qy-ha", "--loss", "-5"], "--loss -5"),
+    "negative evacuated": (["hazmat-leak", "--enterprise", "qy-ha", "--evacuated", "-2"], "--evacuated -2"),
+    "both places": (["hazmat-leak", "--enterprise", "qy-ha", "--at", "36.1,112.2"], "say where"),
+    "no place": (["hazmat-leak", "--level", "II"], "say where"),
+    "bad incident id": (["hazmat-leak", "--enterprise", "qy-ha", "--incident-id", "no spaces!"], "incident_id"),
+    "time scale zero": (["hazmat-leak", "--enterprise", "qy-ha", "--time-scale", "0"], "--time-scale"),
+}
+
+
+def counts(engine) -> dict[str, int]:
+    with session_scope(engine) as session:
+        return {t.__name__: session.exec(select(func.count()).select_from(t)).one()
+                for t in (Incident, Notification, TimelineEvent, DispatchNeed, Reservation, Requisition, LevelChange)}
+
+
+def one_error_line(result, *, code: int = 2) -> str:
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    return lines[0]
+
+
+def test_bad_input_is_refused_before_anything_is_written(cli, engine, monkeypatch, tmp_path):
+    monkeypatch.setenv("PREFECT_API_URL", DEAD_API)
+    assert cli("init").exit_code == 0
+    before = counts(engine)
+    assert before["Incident"] == 0
+    for case, (args, says) in BAD_INPUT.items():
+        line = one_error_line(cli("respond", *args, "--drill"))
+        assert says in line, (case, line)
+    assert counts(engine) == before, "nothing written"
+    assert not (tmp_path / "home" / "prefect").exists(), "no Prefect server was started"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A drill through the CLI, then report and history
+
+
+@pytest.mark.prefect
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_drill_through_the_cli_then_report_and_history(prefect_api, cli, engine, monkeypatch, tmp_path):
+    assert cli("init").exit_code == 0
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api)
+    monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
+    for name in ("DRILL_BASE_URL", "ACK_BASE_URL", "ACK_SECRET", "WEBHOOK_SECRET", "DINGTALK_SECRET", "FEISHU_SECRET"):
+        monkeypatch.setenv(f"PARKLINK_{name}", "")  # recorded, so teardown restores the real environment
+        monkeypatch.delenv(f"PARKLINK_{name}")
+    done = cli("respond", "hazmat-leak", "--level", "II", "--enterprise", "qy-ha", "--drill", "--time-scale", "300",
+               "--seed", "4", "--json")
+    assert done.exit_code == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout)
+    plan = LIBRARY.resolve("hazmat-leak", "II")
+    incident = out["incident"]
+    assert out["level"] == "II" and out["playbook_hash"] == plan.content_hash and out["state"] == "COMPLETED"
+    assert out["flow_run_id"] and out["failed"] == {}
+    assert sorted(g["key"] for g in out["groups"]) == sorted(plan.group_keys)
+    for g in out["groups"]:
+        assert {"key", "name", "units", "notified", "acknowledged", "escalated"} <= set(g)
+        assert g["units"] and g["notified"] >= len(g["units"]), g
+        assert g["acknowledged"] + g["escalated"] + g["unreachable"] == len(g["units"]), g
+    assert out["allocations"] and all({"need", "depot", "quantity"} <= set(a) for a in out["allocations"])
+    assert isinstance(out["requisitions"], list) and isinstance(out["shortfalls"], list)
+    assessment = out["assessment"]
+    assert assessment["kpis"]["units_notified"] == sum(len(g["units"]) for g in out["groups"])
+    markdown, html = Path(assessment["markdown"]), Path(assessment["html"])
+    assert markdown.read_text(encoding="utf-8").startswith("# 应急处置评估报告")
+    assert "<table>" in html.read_text(encoding="utf-8")
+    assert out["ui_url"] == f"{prefect_api.removesuffix('/api')}/runs/flow-run/{out['flow_run_id']}"
+    # the drill's gateway settings did not stay behind in this process's environment
+    assert not get_settings().drill_base_url and not get_settings().ack_base_url
+
+    shown = cli("report", incident)
+    assert shown.exit_code == 0 and shown.stdout == markdown.read_text(encoding="utf-8")
+    target = tmp_path / "out.html"
+    assert cli("report", incident, "--format", "html", "-o", str(target)).exit_code == 0
+    assert target.read_text(encoding="utf-8") == html.read_text(encoding="utf-8")
+    assert "<table>" in target.read_text(encoding="utf-8")
+    fallback = cli("--lang", "en", "report", incident)
+    assert fallback.exit_code == 0 and fallback.stdout == shown.stdout, "the record of the language it ran in"
+    one_error_line(cli("report", incident, "--format", "pdf"))
+
+    # a second drill in this process, in English: it has a gateway of its own (the first one's is gone)
+    done_en = cli("--lang", "en", "respond", "hazmat-leak", "--level", "IV", "--enterprise", "qy-ha", "--drill",
+                  "--time-scale", "300", "--seed", "5", "--answer-rate", "1", "--json")
+    assert done_en.exit_code == 0, done_en.stderr[-2000:]
+    out_en = json.loads(done_en.stdout)
+    assert out_en["incident"] != incident and out_en["state"] == "COMPLETED"
+    assert all(g["acknowledged"] == len(g["units"]) for g in out_en["groups"]), "every message reached the gateway"
+    english = cli("--lang", "en", "report", out_en["incident"])
+    assert english.exit_code == 0 and english.stdout.startswith(f"# After-action assessment: {out_en['incident']}")
+    assert english.stdout == Path(out_en["assessment"]["markdown"]).read_text(encoding="utf-8")
+
+    listed = cli("history", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    rows = {r["incident"]: r for r in json.loads(listed.stdout)}
+    assert set(rows) == {incident, out_en["incident"]}
+    row = rows[incident]
+    assert row["incident"] == incident and row["flow_run_id"] == out["flow_run_id"]
+    assert row["flow_run_state"] == "COMPLETED" and row["status"] == "closed" and row["playbook"] == "hazmat-leak"
+    assert row["duration_s"] is not None and row["run_time_s"] is not None
+
+    for args in (["report", "INC-NOPE-0001"], ["escalate", "INC-NOPE-0001", "--level", "I"],
+                 ["approve", "INC-NOPE-0001"], ["stand-down", "INC-NOPE-0001"]):
+        line = one_error_line(cli(*args), code=1)
+        assert "INC-NOPE-0001" in line and "not found" in line
+    # a closed incident can neither change level nor stand down again
+    assert "closed" in one_error_line(cli("escalate", incident, "--level", "I"))
+    assert "closed" in one_error_line(cli("stand-down", incident))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# escalate / approve / stand-down on an incident record
+
+
+def seed_incident(engine, incident_id: str = "INC-CLI-0001") -> dict:
+    """An open level-III hazmat incident with one held reservation and three requisitions (no run)."""
+    with session_scope(engine) as session:
+        stock = session.exec(select(Stock).where(Stock.quantity >= 20).order_by(Stock.depot, Stock.resource_type)).first()
+        plan = LIBRARY.resolve("hazmat-leak", "III")
+        session.add(Incident(id=incident_id, playbook_id="hazmat-leak", playbook_hash=plan.content_hash, level="III",
+                             latitude=36.15, longitude=112.27, enterprise="qy-ha"))
+        session.flush()
+        session.add(Reservation(incident_id=incident_id, need_id="rescue-scba", depot=stock.depot,
+                                resource_type=stock.resource_type, quantity=6))
+        reqs = [Requisition(incident_id=incident_id, need_id=f"need-{i}", holder="qy-ha", depot=stock.depot,
+                            resource_type=stock.resource_type, quantity=2, status=status)
+                for i, status in enumerate([RequisitionStatus.requested, RequisitionStatus.requested,
+                                            RequisitionStatus.cancelled])]
+        session.add_all(reqs)
+        session.flush()
+        return {"requested": sorted(r.id for r in reqs[:2]), "cancelled": reqs[2].id}
+
+
+def test_escalate_approve_stand_down_on_the_record(cli, engine):
+    assert cli("init").exit_code == 0
+    ids = seed_incident(engine)
+
+    assert "has levels IV, III, II, I" in one_error_line(cli("escalate", "INC-CLI-0001", "--level", "V"))
+    assert "already at level III" in one_error_line(cli("escalate", "INC-CLI-0001", "--level", "III"))
+    with session_scope(engine) as session:
+        assert session.exec(select(LevelChange)).all() == [], "refused changes leave no record"
+    assert cli("escalate", "INC-CLI-0001", "--level", "II", "--reason", "plume spreading").exit_code == 0
+    assert "already at level II" in one_error_line(cli("escalate", "INC-CLI-0001", "--level", "II")), \
+        "a pending change counts as the current level"
+    assert cli("escalate", "INC-CLI-0001", "--level", "III").exit_code == 0, "and can be taken back"
+    with session_scope(engine) as session:
+        changes = [(c.from_level, c.to_level, c.reason, c.applied_at)
+                   for c in session.exec(select(LevelChange).order_by(LevelChange.id)).all()]
+        assert session.get(Incident, "INC-CLI-0001").level == "III", "the run applies changes, not the CLI"
+    assert changes == [("III", "II", "plume spreading", None), ("II", "III", "", None)]
+
+    approved = cli("approve", "INC-CLI-0001", "--json")
+    assert approved.exit_code == 0, approved.stderr
+    assert sorted(json.loads(approved.stdout)["approved"]) == ids["requested"]
+    with session_scope(engine) as session:
+        status = {r.id: r.status for r in session.exec(select(Requisition)).all()}
+    assert status == {ids["requested"][0]: RequisitionStatus.approved, ids["requested"][1]: RequisitionStatus.approved,
+                      ids["cancelled"]: RequisitionStatus.cancelled}
+    assert json.loads(cli("approve", "INC-CLI-0001", "--json").stdout) == {"approved": []}, "nothing left to approve"
+
+    for bad in ("rescue-scba", "rescue-scba=", "rescue-scba=-1", "rescue-scba=two", "=3"):
+        assert "--consumed" in one_error_line(cli("stand-down", "INC-CLI-0001", "--consumed", bad)), bad
+    for bad, says in (("no-such-need=1", "no-such-need"), ("rescue-scba=7", "only 6")):
+        assert says in one_error_line(cli("stand-down", "INC-CLI-0001", "--consumed", bad)), bad
+    with session_scope(engine) as session:
+        incident = session.get(Incident, "INC-CLI-0001")
+        assert incident.stand_down_requested_at is None and incident.consumed == {}, "a refused stand-down writes nothing"
+    assert cli("stand-down", "INC-CLI-0001", "--consumed", "rescue-scba=4").exit_code == 0
+    assert cli("stand-down", "INC-CLI-0001", "--consumed", "rescue-scba=5").exit_code == 0, "a correction"
+    with session_scope(engine) as session:
+        incident = session.get(Incident, "INC-CLI-0001")
+        assert incident.stand_down_requested_at is not None and incident.consumed == {"rescue-scba": 5}
+        assert incident.status is IncidentStatus.open, "the run closes it"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stand-down with consumption on a running drill
+
+
+@pytest.mark.prefect
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_stand_down_with_consumption_ends_a_held_drill(prefect_api, cli, engine, monkeypatch):
+    assert cli("init").exit_code == 0
+    incident = {"enterprise": "qy-ha", "incident_id": "INC-CLI-0002", "description": "演练"}
+    said = {}
+
+    async def during(run):
+        while not await asyncio.to_thread(lambda: any(
+                e.kind == "dispatched" for e in records(engine, "INC-CLI-0002")["events"])):
+            assert not run.done(), "the held drill ended by itself"
+            await asyncio.sleep(0.1)
+        said["bad"] = await asyncio.to_thread(cli, "stand-down", "INC-CLI-0002", "--consumed", "rescue-scba=999")
+        said["ok"] = await asyncio.to_thread(cli, "stand-down", "INC-CLI-0002", "--consumed", "rescue-scba=4")
+
+    with session_scope(engine) as session:
+        stock_before = {(s.depot, s.resource_type): s.quantity for s in session.exec(select(Stock)).all()}
+    drill = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", incident, level="IV", seed=2, hold=True,
+                                  during=during))
+    assert "only" in one_error_line(said["bad"])
+    assert said["ok"].exit_code == 0, said["ok"].stderr
+    assert drill.state.is_completed(), drill.state.message
+    assert drill.result["stand_down"]["consumed"] == 4
+    with session_scope(engine) as session:
+        scba = session.exec(select(Reservation).where(Reservation.need_id == "rescue-scba")).all()
+        stock_after = {(s.depot, s.resource_type): (s.quantity, s.reserved) for s in session.exec(select(Stock)).all()}
+    assert sum(r.consumed for r in scba) == 4 and all(r.consumed + r.released == r.quantity for r in scba)
+    used = sum(stock_before[k] - q for k, (q, _) in stock_after.items())
+    assert used == 4, "consumed units left the stock, the rest went back"
+    assert all(reserved == 0 for _, reserved in stock_after.values())
+
+
+def test_a_closed_incident_cannot_stand_down_twice(cli, engine):
+    assert cli("init").exit_code == 0
+    seed_incident(engine, "INC-CLI-0003")
+    with session_scope(engine) as session:
+        request_stand_down(session=session, incident_id="INC-CLI-0003")
+        session.get(Incident, "INC-CLI-0003").status = IncidentStatus.closed
+    assert "already closed" in one_error_line(cli("stand-down", "INC-CLI-0003"))
+    assert "can no longer change" in one_error_line(cli("escalate", "INC-CLI-0003", "--level", "II"))
