@@ -17,11 +17,12 @@ from sqlmodel import select
 from models.db import session_scope
 from models.directory import Unit, UnitKind
 from models.errors import InputError
-from models.playbook import PlaybookInvalid, load_playbooks, normalise_un
+from models.playbook import PlaybookInvalid, normalise_un
 from parklink import engine as engine_manager
 from parklink.app import print_json, state
 from parklink.respond_view import follow, print_result
 from tasks.response.report import IncidentReport, parse_position
+from tasks.response.runtime import library as playbook_library
 
 
 def _check_count(name: str, value: float | None) -> None:
@@ -34,7 +35,7 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
                  wind_from: float) -> IncidentReport:
     """The validated report, or InputError(exit 2) naming the first thing to fix."""
     try:
-        library = load_playbooks(state.settings.playbooks_dir)
+        library = playbook_library(state.settings)
     except PlaybookInvalid as exc:
         raise InputError(f"the playbooks do not validate ({len(exc.issues)} errors); run `parklink playbooks validate`",
                          exit_code=2) from None
@@ -151,6 +152,8 @@ def respond_command(
     if not 0 <= answer_rate <= 1:
         raise InputError(f"--answer-rate {answer_rate:g}: give a share between 0 and 1", exit_code=2)
     engine_manager.ensure(state.settings)
+    # The live view is the console; Prefect's own INFO lines still reach the run's log in the UI.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     flow_state, result = asyncio.run(_run(playbook, report, level, drill, scale, state.lang, hold, answer_rate, seed,
                                           json_out))
     if not isinstance(result, dict):
