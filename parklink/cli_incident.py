@@ -102,12 +102,22 @@ def report(incident: Annotated[str, typer.Argument(help="incident id")],
     from sqlmodel import select
 
     with session_scope(state.engine) as session:
-        get_incident(session=session, incident_id=incident)
+        current = get_incident(session=session, incident_id=incident)
         rows = session.exec(select(AssessmentRecord).where(AssessmentRecord.incident == incident)).all()
-    record = next((r for r in rows if r.lang == state.lang), rows[0] if rows else None)
-    if record is None:
+    if not rows:
         raise NotFound(f"incident `{incident}` has no assessment yet; it is written at stand-down")
-    text = record.markdown if fmt == "md" else record.html
+    record = next((r for r in rows if r.lang == state.lang), None)
+    if record is None:  # assessed in another language: render this one from the same records
+        from tasks.response.closing import write_assessment
+        from tasks.response.runtime import Run, library
+
+        run = Run(incident_id=current.id, playbook=current.playbook_id, level=current.level, lang=state.lang,
+                  time_scale=current.time_scale, drill=current.drill, enterprise=current.enterprise)
+        plan = library(state.settings).resolve(current.playbook_id, current.level)
+        written = write_assessment(state.engine, state.settings, run, plan)
+        text = written["markdown_text"] if fmt == "md" else Path(written["html"]).read_text(encoding="utf-8")
+    else:
+        text = record.markdown if fmt == "md" else record.html
     if output:
         output.write_text(text, encoding="utf-8")
     else:

@@ -120,8 +120,10 @@ def test_drill_through_the_cli_then_report_and_history(prefect_api, cli, engine,
     assert cli("report", incident, "--format", "html", "-o", str(target)).exit_code == 0
     assert target.read_text(encoding="utf-8") == html.read_text(encoding="utf-8")
     assert "<table>" in target.read_text(encoding="utf-8")
-    fallback = cli("--lang", "en", "report", incident)
-    assert fallback.exit_code == 0 and fallback.stdout == shown.stdout, "the record of the language it ran in"
+    english = cli("--lang", "en", "report", incident)  # it ran in Chinese: English rendered from the same records
+    assert english.exit_code == 0 and english.stdout.startswith(f"# After-action assessment: {incident}")
+    assert (markdown.parent / "assessment.en.md").read_text(encoding="utf-8") == english.stdout
+    assert cli("report", incident).stdout == shown.stdout, "the Chinese record is left as it was"
     one_error_line(cli("report", incident, "--format", "pdf"))
 
     # a second drill in this process, in English: it has a gateway of its own (the first one's is gone)

@@ -110,42 +110,57 @@ def gather(session, run: Run, plan: ResolvedPlan, failed_groups: dict[str, str])
     return data, events
 
 
-@task(name="assessment", cache_policy=NO_CACHE)
-async def assessment_step(run: Run, plan: ResolvedPlan, failed_groups: dict[str, str]) -> dict:
-    settings = run_settings(run.lang, run.time_scale)
-    engine = db(settings)
+def write_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> dict:
+    """Assess the incident from its records, render Markdown and HTML in `run.lang`, store and write them."""
+    lang = run.lang
     names = unit_names(engine)
     folder = Path(settings.home).resolve() / "reports" / run.incident_id
     folder.mkdir(parents=True, exist_ok=True)
     with session_scope(engine) as session:
-        data, events = gather(session, run, plan, failed_groups)
+        failed = {e.data["group"]: e.data.get("error", "") for e in timeline(session=session, incident=run.incident_id)
+                  if e.kind == "group_failed"}
+        data, events = gather(session, run, plan, failed)
         result = assess(data)
         incident = get_incident(session=session, incident_id=run.incident_id)
         ent = names.get(incident.enterprise or "", ("", ""))
-        context = {"incident": incident, "plan_title": plan.title_en if run.lang == "en" else plan.title_zh,
-                   "enterprise_name": ent[1] if run.lang == "en" else ent[0], "kpis": result.kpis,
+        context = {"incident": incident, "plan_title": plan.title_en if lang == "en" else plan.title_zh,
+                   "enterprise_name": ent[1] if lang == "en" else ent[0], "kpis": result.kpis,
                    "checks": result.checks, "findings": result.findings, "recommendations": result.recommendations,
                    "groups": data.groups, "timeline": events}
-        title = f"{'After-action assessment' if run.lang == 'en' else '应急处置评估报告'} {run.incident_id}"
-        markdown = render_markdown(settings.templates_dir, "assessment", run.lang, context)
-        html = render_html(settings.templates_dir, "assessment", run.lang, context, title=title)
-        md_path, html_path = folder / f"assessment.{run.lang}.md", folder / f"assessment.{run.lang}.html"
+        title = f"{'After-action assessment' if lang == 'en' else '应急处置评估报告'} {run.incident_id}"
+        markdown = render_markdown(settings.templates_dir, "assessment", lang, context)
+        html = render_html(settings.templates_dir, "assessment", lang, context, title=title)
+        md_path, html_path = folder / f"assessment.{lang}.md", folder / f"assessment.{lang}.html"
         md_path.write_text(markdown, encoding="utf-8")
         html_path.write_text(html, encoding="utf-8")
         record = session.exec(select(AssessmentRecord).where(AssessmentRecord.incident == run.incident_id,
-                                                             AssessmentRecord.lang == run.lang)).first()
+                                                             AssessmentRecord.lang == lang)).first()
         if record is None:
-            record = AssessmentRecord(incident=run.incident_id, lang=run.lang)
+            record = AssessmentRecord(incident=run.incident_id, lang=lang)
             session.add(record)
         record.created_at, record.kpis, record.findings = utcnow(), result.kpis, result.findings
-        record.recommendations = [r["en" if run.lang == "en" else "zh"] for r in result.recommendations]
+        record.recommendations = [r["en" if lang == "en" else "zh"] for r in result.recommendations]
         record.markdown, record.html, record.markdown_path, record.html_path = markdown, html, str(md_path), str(html_path)
+    return {"kpis": result.kpis, "checks": result.checks, "recommendations": result.recommendations,
+            "markdown": str(md_path), "html": str(html_path), "title": title, "markdown_text": markdown}
+
+
+@task(name="assessment", cache_policy=NO_CACHE)
+async def assessment_step(run: Run, plan: ResolvedPlan, failed_groups: dict[str, str]) -> dict:
+    settings = run_settings(run.lang, run.time_scale)
+    engine = db(settings)
+    with session_scope(engine) as session:
+        for group, error in sorted(failed_groups.items()):
+            record_event(session=session, incident=run.incident_id, key=run.key("group", group, "failed"),
+                         actor="ParkLink", kind="group_failed", zh=f"工作组 {group} 的任务出错：{error}",
+                         en=f"group {group}: its task failed: {error}", data={"group": group, "error": error})
+    out = write_assessment(engine, settings, run, plan)
     slug = run.incident_id.lower()
-    await acreate_markdown_artifact(key=f"assessment-{slug}", markdown=markdown, description=title)
+    await acreate_markdown_artifact(key=f"assessment-{slug}", markdown=out.pop("markdown_text"),
+                                    description=out.pop("title"))
     await acreate_table_artifact(
         key=f"kpis-{slug}", description=f"KPIs {run.incident_id}",
         table=[{"target": c["target"], "value": c["value"], "threshold": c["threshold"], "met": c["met"]}
-               for c in result.checks] + [{"target": k, "value": v, "threshold": None, "met": None}
-                                          for k, v in result.kpis.items() if not isinstance(v, dict | list)])
-    return {"kpis": result.kpis, "checks": result.checks, "recommendations": result.recommendations,
-            "markdown": str(md_path), "html": str(html_path)}
+               for c in out["checks"]] + [{"target": k, "value": v, "threshold": None, "met": None}
+                                          for k, v in out["kpis"].items() if not isinstance(v, dict | list)])
+    return out
