@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.errors import InputError, NotFound
 from models.incident import Incident, IncidentStatus, LevelChange, TimelineEvent
-from models.types import utcnow
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from models.types import SHANGHAI, utcnow
 
 
 def next_incident_id(*, session: Session, now: datetime | None = None) -> str:

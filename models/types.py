@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.types import TypeDecorator
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown here
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S", missing: str = "—") -> str:
+    """A stored UTC time as people read it: Asia/Shanghai."""
+    return missing if value is None else value.astimezone(SHANGHAI).strftime(fmt)
 
 
 class UTCDateTime(TypeDecorator):

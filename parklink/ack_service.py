@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import json
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -24,9 +23,9 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from models.notification import Notification
+from models.types import local_time
 from tasks.notify.ack import MAX_ETA_MIN, MAX_NOTE, AckRefused, acknowledge, inspect
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"}
 TITLES = {
@@ -59,7 +58,7 @@ def _t(lang: str, zh: str, en: str) -> str:
 
 
 def _local(dt) -> str:
-    return dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") + " (UTC+8)"
+    return local_time(dt) + " (UTC+8)"
 
 
 def _page(lang: str, title: str, body: str, status: int = 200) -> HTMLResponse:

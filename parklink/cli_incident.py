@@ -23,9 +23,9 @@ from models.incident_store import (
 )
 from models.playbook import load_playbooks
 from models.requisition_store import approve, list_requisitions
+from models.types import local_time
 from parklink.app import console, print_json, print_table, state
 from parklink.i18n import tr
-from tasks.report_render import local_time
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 

@@ -14,10 +14,9 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.incident import TimelineEvent
-from models.types import utcnow
+from models.types import local_time, utcnow
 from parklink.app import console, err_console, print_table
 from parklink.i18n import tr
-from tasks.report_render import local_time
 
 
 def _since(engine: Engine) -> int:

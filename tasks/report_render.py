@@ -6,21 +6,13 @@ operator typed can never inject markup), converted with `markdown`, and wrapped 
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import markdown
 from jinja2.sandbox import SandboxedEnvironment
 
 from models.templating import sandbox
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local_time(value: datetime | None) -> str:
-    """Times are stored in UTC and shown in Asia/Shanghai."""
-    return "—" if value is None else value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+from models.types import local_time
 
 
 def environment(templates_dir: Path, *, html: bool) -> SandboxedEnvironment:

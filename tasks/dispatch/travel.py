@@ -10,23 +10,18 @@ Nearest first (先近后远) means earliest arrival: the planner orders depots b
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tasks.dispatch.types import Leg, Position
-
-EARTH_RADIUS_KM = 6371.0088
+from tasks.geo import distance_m
 
 TravelEstimate = Callable[[Position, str, float, float], "Leg | None"]
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Haversine distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    return distance_m(lat1, lon1, lat2, lon2) / 1000.0
 
 
 @dataclass(frozen=True)

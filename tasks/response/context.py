@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from models.incident import Incident
 from models.playbook import GroupPlan, ResolvedPlan
 from models.playbook.schema import LEVEL_NAMES
+from models.types import local_time
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PARK = {"name_zh": "安泽经济技术开发区化工园区", "name_en": "Anze Economic and Technological Development Zone chemical park"}
 INCIDENT_ENTERPRISE = "incident_enterprise"
 
 
 def local(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return local_time(value, "%Y-%m-%d %H:%M", missing="")
 
 
 def level_names(level: str) -> tuple[str, str]:
