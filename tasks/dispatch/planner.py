@@ -15,6 +15,7 @@ type draws from the same ordered list, one cursor per type skips exhausted depot
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 
 from tasks.dispatch.travel import GreatCircle, TravelEstimate, great_circle_km
@@ -91,7 +92,19 @@ def _usable_legs(info: dict[str, StockLine], at: Position, travel: TravelEstimat
 def plan_dispatch(needs: Iterable[Need], stock: Iterable[StockLine], at: Position, *,
                   travel: TravelEstimate | None = None, exclude_radius_m: float = 0.0) -> Plan:
     """Plan who gives what to whom. Same input (in any order), same plan."""
-    needs = tuple(needs)
+    # The plan is a burst of small acyclic objects: the cyclic collector would only walk them again and
+    # again (a cost that grows faster than the data), so it waits until the plan is made.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan(tuple(needs), stock, at, travel, exclude_radius_m)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _plan(needs: tuple[Need, ...], stock: Iterable[StockLine], at: Position, travel: TravelEstimate | None,
+          exclude_radius_m: float) -> Plan:
     seen: set[str] = set()
     for need in needs:
         if need.id in seen:
@@ -108,13 +121,13 @@ def plan_dispatch(needs: Iterable[Need], stock: Iterable[StockLine], at: Positio
     # still has; `cursor` skips the exhausted for good.
     facts = {c: (c, info[c].owner, info[c].kind in RESERVE_KINDS, round(leg.distance_km, 3), round(leg.eta_min, 1),
                  leg.eta_min, {}) for c, leg in legs.items()}
-    service_key = {c: (not f[2], f[5], legs[c].distance_km, c) for c, f in facts.items()}
+    # One sort of the depots in service order; each type takes its depots from it in that order (linear).
+    ranked = sorted(facts, key=lambda c: (not facts[c][2], facts[c][5], legs[c].distance_km, c))
     order: dict[str, list[tuple]] = {}
     left: dict[str, list[int]] = {}
     for rtype in {n.resource_type for n in needs}:
         by_depot = avail.get(rtype, {})
-        codes = [c for c in by_depot if c in facts]
-        codes.sort(key=service_key.__getitem__)
+        codes = [c for c in ranked if c in by_depot]
         order[rtype] = [facts[c] for c in codes]
         left[rtype] = [by_depot[c] for c in codes]
     cursor: dict[str, int] = dict.fromkeys(order, 0)

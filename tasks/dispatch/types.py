@@ -10,8 +10,8 @@ Pure data: frozen dataclasses, integers for quantities, no database and no Prefe
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field, is_dataclass
+from typing import Literal, NamedTuple
 
 Role = Literal["primary", "secondary"]
 ROLES: tuple[str, ...] = ("primary", "secondary")
@@ -75,8 +75,7 @@ class Leg:
     eta_min: float
 
 
-@dataclass(frozen=True, slots=True)
-class Allocation:
+class Allocation(NamedTuple):
     need: str
     depot: str
     owner: str
@@ -92,8 +91,7 @@ class Allocation:
         return self.reason_en if lang == "en" else self.reason_zh
 
 
-@dataclass(frozen=True, slots=True)
-class Requisition:
+class Requisition(NamedTuple):
     """Taken from a requisitionable holder because the reserves could not cover it (先征用、后结算)."""
 
     need: str
@@ -111,8 +109,7 @@ class Requisition:
         return self.reason_en if lang == "en" else self.reason_zh
 
 
-@dataclass(frozen=True, slots=True)
-class Shortfall:
+class Shortfall(NamedTuple):
     need: str
     resource_type: str
     quantity: int
@@ -150,7 +147,7 @@ class Plan:
         """The JSON shape of `parklink dispatch plan --json`."""
 
         def line(obj) -> dict:
-            data = asdict(obj)
+            data = asdict(obj) if is_dataclass(obj) else obj._asdict()
             zh, en = data.pop("reason_zh", None), data.pop("reason_en", None)
             if zh is not None:
                 data["reason"] = en if lang == "en" else zh
@@ -160,6 +157,6 @@ class Plan:
             "position": asdict(self.position) if self.position else None,
             "allocations": [line(a) for a in self.allocations],
             "requisitions": [line(r) for r in self.requisitions],
-            "shortfalls": [asdict(s) for s in self.shortfalls],
+            "shortfalls": [s._asdict() for s in self.shortfalls],
             "excluded": [line(e) for e in self.excluded],
         }
