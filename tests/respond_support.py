@@ -32,7 +32,8 @@ def export(monkeypatch, overrides: dict) -> None:
 
 
 async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level: str | None = None, seed: int = 1,
-                    answer_rate: float = 0.8, time_scale: float = SCALE, hold: bool = False, during=None) -> Drill:
+                    answer_rate: float = 0.8, time_scale: float = SCALE, hold: bool = False, during=None,
+                    drill: bool = True) -> Drill:
     """A drill of the real flow on the test harness's engine, people played by the drill gateway."""
     from flows.respond import respond
 
@@ -44,12 +45,12 @@ async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level
         export(monkeypatch, env.overrides)
         monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
         if during is None:
-            state = await respond(playbook, incident, level=level, drill=True, time_scale=time_scale, hold=hold,
+            state = await respond(playbook, incident, level=level, drill=drill, time_scale=time_scale, hold=hold,
                                   return_state=True)
         else:
             import asyncio
 
-            run = asyncio.ensure_future(respond(playbook, incident, level=level, drill=True, time_scale=time_scale,
+            run = asyncio.ensure_future(respond(playbook, incident, level=level, drill=drill, time_scale=time_scale,
                                                 hold=hold, return_state=True))
             await during(run)
             state = await run

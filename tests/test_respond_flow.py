@@ -92,6 +92,25 @@ def test_same_incident_twice_leaves_one_of_everything(prefect_api, cli, engine, 
     assert sorted((r.need_id, r.depot) for r in after["reservations"]) == sorted(
         (r.need_id, r.depot) for r in before["reservations"])
     assert len(after["needs"]) == len({n.need_id for n in after["needs"]})
+    artifacts = asyncio.run(published("inc-test-0001"))
+    assert artifacts["assessment-inc-test-0001"] == {"markdown"} and artifacts["kpis-inc-test-0001"] == {"table"}
+    assert {second.result["flow_run_id"], first.result["flow_run_id"]} <= artifacts["runs"]
+
+
+async def published(slug: str) -> dict[str, set]:
+    """The keyed artifacts on the Prefect server: key → types, and the flow runs that published them."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    keys = [f"assessment-{slug}", f"kpis-{slug}"]
+    async with get_client() as client:
+        found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)))
+    out: dict[str, set] = {k: set() for k in keys}
+    out["runs"] = set()
+    for a in found:
+        out[a.key].add(a.type)
+        out["runs"].add(str(a.flow_run_id))
+    return out
 
 
 def test_level_change_mid_run_adds_exactly_the_difference(prefect_api, cli, engine, monkeypatch):
