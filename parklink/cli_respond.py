@@ -151,6 +151,10 @@ def respond_command(
         raise InputError(f"--time-scale {scale:g}: give a factor above 0", exit_code=2)
     if not 0 <= answer_rate <= 1:
         raise InputError(f"--answer-rate {answer_rate:g}: give a share between 0 and 1", exit_code=2)
+    if not drill:  # a live run must be able to send acknowledgement links: say so before anything starts
+        from tasks.notify.sender import require_ack_config
+
+        require_ack_config(state.settings)
     engine_manager.ensure(state.settings)
     # The live view is the console; Prefect's own INFO lines still reach the run's log in the UI.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")

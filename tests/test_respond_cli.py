@@ -264,3 +264,13 @@ def test_a_closed_incident_cannot_stand_down_twice(cli, engine):
         session.get(Incident, "INC-CLI-0003").status = IncidentStatus.closed
     assert "already closed" in one_error_line(cli("stand-down", "INC-CLI-0003"))
     assert "can no longer change" in one_error_line(cli("escalate", "INC-CLI-0003", "--level", "II"))
+
+
+def test_a_live_run_without_acknowledgement_settings_is_refused_before_it_starts(cli, engine, monkeypatch, tmp_path):
+    cli("init")
+    for name in ("PARKLINK_ACK_BASE_URL", "PARKLINK_ACK_SECRET", "PARKLINK_DRILL_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    line = one_error_line(cli("respond", "fire", "--enterprise", "qy-jh"), code=1)
+    assert "PARKLINK_ACK_BASE_URL is not set" in line
+    assert counts(engine)["Incident"] == 0 and not (tmp_path / "home" / "prefect").exists()
