@@ -86,9 +86,11 @@ def print_json(data: Any) -> None:
 
 
 def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    from parklink.i18n import heading
+
     table = Table(title=title, show_lines=False)
     for col in columns:
-        table.add_column(col)
+        table.add_column(heading(col, state.lang), overflow="fold")  # narrow terminals wrap, never cut
     for row in rows:
         table.add_row(*["" if v is None else str(to_plain(v)) for v in row])
     console.print(table)

@@ -16,7 +16,7 @@ from models.directory import UnitKind
 from models.errors import InputError
 from models.park_store import directory_problems, import_directory, known_codes, list_liaisons, list_units
 from parklink.app import console, print_json, print_table, state
-from parklink.i18n import t
+from parklink.i18n import kind_label, t
 from tasks.park_io import DIRECTORY_CSV_COLUMNS, LIAISON_COLUMNS, UNIT_COLUMNS, parse_directory
 
 app = typer.Typer(help="联络员名录 (liaison directory): list, import, export, check.", no_args_is_help=True)
@@ -46,7 +46,8 @@ def list_(
         return print_json(units)
     name = "name_en" if state.lang == "en" else "name_zh"
     print_table(t("units", state.lang), ["code", "name", "kind", "parent", "head", "head_phone"],
-                [[u.code, getattr(u, name), u.kind, u.parent, u.head_name, u.head_phone] for u in units])
+                [[u.code, getattr(u, name), kind_label(u.kind, state.lang), u.parent, u.head_name, u.head_phone]
+                 for u in units])
 
 
 @app.command("import")

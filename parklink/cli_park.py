@@ -13,7 +13,7 @@ from models.directory import Liaison, Unit
 from models.inventory import Depot, ResourceType, Stock
 from models.park_store import ImportSummary, import_directory, import_inventory, known_codes, reserved_map
 from parklink.app import console, print_json, print_table, state
-from parklink.i18n import t
+from parklink.i18n import kind_label, t
 from tasks.park_io import parse_directory, parse_inventory
 
 
@@ -69,7 +69,7 @@ def print_summary(summary: dict) -> None:
         t("summary_title", lang),
         ["", ""],
         [[t(k, lang), summary[k]] for k in ("units", "liaisons", "depots", "resource_types", "stock_rows")]
-        + [[f"  {t('by_kind', lang)}: {k}", n] for k, n in summary["units_by_kind"].items()],
+        + [[f"  {t('by_kind', lang)}: {kind_label(k, lang)}", n] for k, n in summary["units_by_kind"].items()],
     )
     name = "name_en" if lang == "en" else "name_zh"
     print_table(

@@ -27,6 +27,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+UNIT_KINDS: dict[str, tuple[str, str]] = {
+    "leading_group": ("领导组", "leading group"), "office": ("办公室", "office"),
+    "county_department": ("县直部门", "county department"), "utility": ("公用事业/通信", "utility / telecom"),
+    "park_body": ("园区机构", "park body"), "enterprise": ("驻园企业", "resident enterprise"),
+    "medical": ("医疗卫生", "medical"), "police": ("公安", "police"), "fire": ("消防", "fire and rescue"),
+    "finance": ("金融", "finance"), "other": ("其他", "other"),
+}
+
+
+# Column headings of the tables people read (JSON keys stay English identifiers).
+HEADINGS: dict[str, str] = {
+    "amount_cny": "金额（元）", "available": "可用", "changes": "级别调整", "channels": "联系渠道", "code": "编码",
+    "consumed": "消耗", "depot": "储备库", "duration s": "历时（秒）", "eta_min": "预计到达（分钟）",
+    "flow run": "流程运行", "head": "负责人", "head_phone": "负责人电话", "holder": "被征用单位", "id": "编号",
+    "incident": "事件", "kind": "类别", "km": "距离（公里）", "last_verified_at": "最近核验", "latitude": "纬度",
+    "level": "级别", "liaison": "联络员", "longitude": "经度", "name": "名称", "need": "需求", "owner": "所属单位",
+    "parent": "上级", "phone": "电话", "playbook": "预案", "problem": "问题", "quantity": "数量", "reason": "理由",
+    "released": "释放", "reported": "报告时间", "requisitions": "征用", "reserved": "已预留",
+    "resource_type": "物资类型", "role": "角色", "state": "运行状态", "status": "状态", "unit": "单位",
+    "unit_price": "单价（元）", "uom": "计量单位",
+}
+
+
+def heading(column: str, lang: str = "zh-CN") -> str:
+    return column if lang == "en" else HEADINGS.get(column, column)
+
+
+def kind_label(kind: str, lang: str = "zh-CN") -> str:
+    zh, en = UNIT_KINDS.get(str(kind), (str(kind), str(kind)))
+    return en if lang == "en" else zh
+
+
 def t(key: str, lang: str = "zh-CN", **kwargs) -> str:
     zh, en = MESSAGES[key]
     text = en if lang == "en" else zh
