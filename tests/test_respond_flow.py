@@ -157,3 +157,17 @@ async def wait_for(predicate, timeout: float = 60.0) -> None:
         if loop.time() > end:
             raise AssertionError("timed out waiting for the run")
         await asyncio.sleep(0.1)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_level_is_graded_from_the_report_when_the_operator_sets_none(prefect_api, cli, engine, monkeypatch):
+    cli("init")
+    report = {"enterprise": "qy-jh", "injured": 12, "incident_id": "INC-TEST-0003"}
+    drill = asyncio.run(run_drill(engine, monkeypatch, "fire", report, level=None, seed=2, answer_rate=1.0))
+    assert drill.state.is_completed(), drill.state.message
+    assert drill.result["level"] == "III", "12 seriously injured: III (10–49)"
+    rec = records(engine, "INC-TEST-0003")
+    incident = rec["incidents"][0]
+    assert incident.level_set_by == "grading" and "12" in incident.level_reason
+    graded = [e for e in rec["events"] if e.kind == "graded"]
+    assert len(graded) == 1 and graded[0].data == {"level": "III", "set_by": "grading"}
