@@ -23,14 +23,15 @@ from prefect.states import Completed, Failed
 from sqlmodel import select
 
 from models.db import session_scope
+from models.dispatch_store import list_dispatch_needs
 from models.incident import UpwardReport
 from models.incident_store import get_incident, pending_level_changes
 from models.playbook import ResolvedPlan
 from models.types import utcnow
-from tasks.response.closing import assessment_step, record_level_change, stand_down_step
+from tasks.response.closing import assessment_step, record_level_change, release_needs_step, stand_down_step
 from tasks.response.dispatching import dispatch
 from tasks.response.groups import activate_group
-from tasks.response.levels import level_delta
+from tasks.response.levels import level_delta, needs_to_release
 from tasks.response.opening import command_post_step, open_incident_step
 from tasks.response.report import IncidentReport
 from tasks.response.reports import due_at, upward_report
@@ -72,9 +73,12 @@ class Tracker:
     def start(self, label: str, coro) -> None:
         self.pending[label] = asyncio.ensure_future(coro)
 
-    async def collect(self, wait: bool = False) -> None:
-        if wait and self.pending:
-            await asyncio.wait(self.pending.values())
+    async def collect(self, wait: bool = False, prefix: str = "") -> None:
+        """Record what has finished; with `wait`, first wait for everything pending (whose label starts
+        with `prefix`)."""
+        waiting = [f for label, f in self.pending.items() if label.startswith(prefix)]
+        if wait and waiting:
+            await asyncio.wait(waiting)
         for label, fut in list(self.pending.items()):
             if not fut.done():
                 continue
@@ -100,6 +104,14 @@ async def _apply_level_changes(run: Run, plan: ResolvedPlan, playbooks, tracker:
         if delta.new_needs:
             tracker.start(f"dispatch:{to_level}", dispatch(new_run, new_plan, delta.new_needs, return_state=True))
         record_level_change(new_run, change_id, delta)
+        if new_plan.levels.index(to_level) < new_plan.levels.index(plan.level):  # lowered: give back
+            await tracker.collect(wait=True, prefix="dispatch")  # the dispatch under way finishes first
+            with session_scope(db()) as session:
+                applied = {n.need_id: n.quantity for n in list_dispatch_needs(session=session,
+                                                                               incident_id=run.incident_id)}
+            whole, reduce = needs_to_release(applied, new_plan)
+            if whole or reduce:
+                release_needs_step(new_run, whole, reduce)
         run, plan = new_run, new_plan
     return run, plan
 

@@ -224,12 +224,58 @@ def _split_consumption(held: list[Reservation], consumed: Mapping[str, int]) -> 
     return out
 
 
+def reduce_need(*, session: Session, incident_id: str, need_id: str, to_quantity: int,
+                now: datetime | None = None) -> int:
+    """A lowered response level needs less: give back units down to `to_quantity`, farthest first — the
+    shortfall first, then undelivered requisitions, then held reserves. Returns the units given back."""
+    now = now or utcnow()
+    begin_write(session, incident_id=incident_id)
+    need = session.exec(select(DispatchNeed).where(DispatchNeed.incident_id == incident_id,
+                                                   DispatchNeed.need_id == need_id).with_for_update()).first()
+    if need is None or need.quantity <= to_quantity:
+        return 0
+    excess = need.quantity - to_quantity
+    cut = min(excess, need.shortfall)
+    need.shortfall, excess = need.shortfall - cut, excess - cut
+    pending = list(session.exec(select(Requisition).where(
+        Requisition.incident_id == incident_id, Requisition.need_id == need_id,
+        Requisition.status.in_([RequisitionStatus.requested, RequisitionStatus.approved])).with_for_update()).all())
+    held = list(session.exec(select(Reservation).where(
+        Reservation.incident_id == incident_id, Reservation.need_id == need_id,
+        Reservation.status == ReservationStatus.held).with_for_update()).all())
+    stock = lock_stock(session, [(r.depot, r.resource_type) for r in [*pending, *held]])
+    given = 0
+    for rows, kind in ((pending, "requisition"), (held, "reservation")):
+        for r in sorted(rows, key=lambda r: (-r.eta_min, -r.distance_km, r.depot)):
+            if not excess:
+                break
+            take = min(excess, r.quantity)
+            stock[(r.depot, r.resource_type)].reserved -= take
+            excess, given = excess - take, given + take
+            if kind == "requisition":
+                need.requisitioned -= take
+                if take == r.quantity:
+                    r.status, r.cancelled_at = RequisitionStatus.cancelled, now
+                else:
+                    r.quantity -= take
+            else:
+                need.allocated -= take
+                if take == r.quantity:
+                    r.released, r.status, r.closed_at = take, ReservationStatus.closed, now
+                else:
+                    r.quantity -= take
+    need.quantity = to_quantity + excess  # what could not be given back (already delivered) stays
+    session.flush()
+    return given + cut
+
+
 def stand_down(*, session: Session, incident_id: str, consumed: Mapping[str, int] | None = None,
-               now: datetime | None = None) -> StandDownResult:
+               now: datetime | None = None, need_ids: Iterable[str] | None = None) -> StandDownResult:
     """Close the incident's held reservations: consumed units leave the stock, the rest go back.
 
     Requisitions not yet delivered are cancelled and their units released; delivered ones stay open until
-    returned or consumed. Standing down twice changes nothing the second time.
+    returned or consumed. Standing down twice changes nothing the second time. With `need_ids`, only those
+    needs are closed (a lowered response level releases what the lower level does not need).
     """
     now = now or utcnow()
     begin_write(session, incident_id=incident_id)
@@ -241,6 +287,10 @@ def stand_down(*, session: Session, incident_id: str, consumed: Mapping[str, int
         Requisition.incident_id == incident_id,
         Requisition.status.in_([RequisitionStatus.requested, RequisitionStatus.approved]))
         .order_by(Requisition.id).with_for_update().execution_options(populate_existing=True)).all())
+    if need_ids is not None:
+        wanted = set(need_ids)
+        held = [r for r in held if r.need_id in wanted]
+        pending = [q for q in pending if q.need_id in wanted]
     used = _split_consumption(held, consumed or {})
     stock = lock_stock(session, [(r.depot, r.resource_type) for r in [*held, *pending]])
     result = StandDownResult()

@@ -171,3 +171,41 @@ def test_the_level_is_graded_from_the_report_when_the_operator_sets_none(prefect
     assert incident.level_set_by == "grading" and "12" in incident.level_reason
     graded = [e for e in rec["events"] if e.kind == "graded"]
     assert len(graded) == 1 and graded[0].data == {"level": "III", "set_by": "grading"}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_lowering_the_level_releases_what_the_lower_level_does_not_need(prefect_api, cli, engine, monkeypatch):
+    from sqlmodel import select
+
+    from models.dispatch import Reservation, ReservationStatus
+    from models.inventory import Stock
+
+    cli("init")
+    incident = {**INCIDENT, "incident_id": "INC-TEST-0004"}
+    ii, iii = LIBRARY.resolve("hazmat-leak", "II"), LIBRARY.resolve("hazmat-leak", "III")
+
+    def held() -> dict[str, int]:
+        with session_scope(engine) as session:
+            rows = session.exec(select(Reservation).where(Reservation.incident_id == "INC-TEST-0004",
+                                                          Reservation.status == ReservationStatus.held)).all()
+        out: dict[str, int] = defaultdict(int)
+        for r in rows:
+            out[r.need_id.split("@")[0]] += r.quantity
+        return dict(out)
+
+    async def during(run):
+        await wait_for(lambda: any(e.kind == "dispatched" for e in records(engine, "INC-TEST-0004")["events"]))
+        assert held() == {n.id: n.quantity for n in ii.all_needs()}
+        with session_scope(engine) as session:
+            request_level_change(session=session, incident_id="INC-TEST-0004", to_level="III")
+        await wait_for(lambda: any(e.kind == "released" for e in records(engine, "INC-TEST-0004")["events"]))
+        assert held() == {n.id: n.quantity for n in iii.all_needs()}, "held exactly what III needs"
+        with session_scope(engine) as session:
+            request_stand_down(session=session, incident_id="INC-TEST-0004")
+
+    drill = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", incident, level="II", seed=4, hold=True,
+                                  answer_rate=1.0, during=during))
+    assert drill.state.is_completed(), drill.state.message
+    assert drill.result["level"] == "III"
+    with session_scope(engine) as session:
+        assert all(s.reserved == 0 for s in session.exec(select(Stock)).all()), "all back after stand-down"

@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlmodel import select
 
 from models.db import session_scope
-from models.dispatch_store import list_dispatch_needs, list_reservations, stand_down
+from models.dispatch_store import list_dispatch_needs, list_reservations, reduce_need, stand_down
 from models.incident import AssessmentRecord, IncidentStatus, LevelChange, UpwardReport
 from models.incident_store import get_incident, record_event, timeline
 from models.notification_store import notifications
@@ -48,6 +48,22 @@ def record_level_change(run: Run, change_id: int, delta: LevelDelta) -> None:
                         f"{', '.join(g.key for g in delta.new_groups) or 'none'}, members added "
                         f"{delta.added_members or 'none'}, {len(delta.new_needs)} new resource needs",
                      data=delta.summary())
+
+
+@task(name="release needs", cache_policy=NO_CACHE)
+def release_needs_step(run: Run, whole: list[str], reduce: dict[str, int]) -> dict:
+    """A lowered level: what the lower level does not need goes back to the depots."""
+    with session_scope(db()) as session:
+        released = stand_down(session=session, incident_id=run.incident_id, need_ids=whole).released if whole else 0
+        for need_id, keep in sorted(reduce.items()):
+            released += reduce_need(session=session, incident_id=run.incident_id, need_id=need_id, to_quantity=keep)
+        names = [*whole, *(f"{k}→{v}" for k, v in sorted(reduce.items()))]
+        record_event(session=session, incident=run.incident_id, key=run.key("release", run.level), actor="commander",
+                     kind="released",
+                     zh=f"响应降级至 {run.level}：释放不再需要的物资 {released}（{'、'.join(names)}）",
+                     en=f"level lowered to {run.level}: {released} units no longer needed released "
+                        f"({', '.join(names)})", data={"needs": whole, "reduced": reduce, "released": released})
+        return {"released": released}
 
 
 @task(name="stand down", cache_policy=NO_CACHE)

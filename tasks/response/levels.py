@@ -29,6 +29,23 @@ class LevelDelta:
                 "dropped_needs": self.dropped_needs}
 
 
+def needs_to_release(applied: dict[str, int], after: ResolvedPlan) -> tuple[list[str], dict[str, int]]:
+    """What a lower level gives back, from the applied needs {id: quantity}: (needs to release whole —
+    dropped needs and top-ups `id@level` of levels above it —, {need: quantity to keep} for needs the lower
+    level still has in a smaller quantity)."""
+    order = after.levels
+    keep = {n.id: n.quantity for n in after.all_needs()}
+    whole, reduce = [], {}
+    for need_id, quantity in sorted(applied.items()):
+        base, _, level = need_id.partition("@")
+        above = bool(level) and level in order and order.index(level) > order.index(after.level)
+        if base not in keep or above:
+            whole.append(need_id)
+        elif not level and quantity > keep[base]:
+            reduce[need_id] = keep[base]
+    return whole, reduce
+
+
 def level_delta(before: ResolvedPlan, after: ResolvedPlan, enterprise: str | None) -> LevelDelta:
     delta = LevelDelta(before.level, after.level)
     old_groups = {g.key: g for g in before.groups}
