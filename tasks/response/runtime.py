@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from models.db import create_schema, get_engine, session_scope
 from models.directory import Unit
-from models.playbook import PlaybookSet, load_playbooks
+from models.playbook import Catalog, PlaybookSet, load_playbooks
 from models.settings import Settings, get_settings
 from models.templating import sandbox, template_path
 
@@ -107,13 +107,29 @@ def _signature(*folders: Path) -> tuple:
     return tuple(out)
 
 
+_catalogs: dict[tuple, Catalog] = {}
+
+
 @lru_cache(maxsize=4)
-def _library(playbooks_dir: Path, signature: tuple) -> PlaybookSet:
-    return load_playbooks(playbooks_dir)
+def _library(playbooks_dir: Path, templates_dir: Path, signature: tuple) -> PlaybookSet:
+    return load_playbooks(playbooks_dir, catalog=_catalogs[signature], templates_dir=templates_dir)
+
+
+def catalog(settings: Settings) -> Catalog:
+    """What playbooks may name: the database's directory and catalogue (the sample park's before `init`)."""
+    with session_scope(db(settings)) as session:
+        found = Catalog.from_session(session)
+    if not found.units:
+        found = Catalog.from_sample_park(settings.data_dir / "sample-park")
+    return found.with_templates(settings.templates_dir)
 
 
 def library(settings: Settings | None = None) -> PlaybookSet:
-    """The validated playbooks, loaded once per process and again whenever a file changes (no redeploy)."""
+    """The validated playbooks, checked against the directory in the database; loaded once per process and
+    again whenever a playbook or template file or the directory changes (no redeploy)."""
     settings = settings or run_settings()
-    folders = (settings.playbooks_dir, settings.templates_dir, settings.data_dir / "sample-park")
-    return _library(Path(settings.playbooks_dir), _signature(*folders))
+    refs = catalog(settings)
+    signature = (_signature(settings.playbooks_dir, settings.templates_dir),
+                 tuple(sorted(refs.units)), tuple(sorted(refs.resource_types)))
+    _catalogs.setdefault(signature, refs)
+    return _library(Path(settings.playbooks_dir), Path(settings.templates_dir), signature)
