@@ -30,7 +30,7 @@ from models.playbook import ResolvedPlan
 from models.types import utcnow
 from tasks.response.closing import assessment_step, record_level_change, release_needs_step, stand_down_step
 from tasks.response.dispatching import dispatch
-from tasks.response.groups import activate_group
+from tasks.response.groups import activate_group, stand_down_groups
 from tasks.response.levels import level_delta, needs_to_release
 from tasks.response.opening import command_post_step, open_incident_step
 from tasks.response.report import IncidentReport
@@ -104,6 +104,9 @@ async def _apply_level_changes(run: Run, plan: ResolvedPlan, playbooks, tracker:
         if delta.new_needs:
             tracker.start(f"dispatch:{to_level}", dispatch(new_run, new_plan, delta.new_needs, return_state=True))
         record_level_change(new_run, change_id, delta)
+        if delta.dropped_groups:
+            tracker.start(f"stand-down:{to_level}", stand_down_groups(new_run, plan, delta.dropped_groups,
+                                                                      return_state=True))
         if new_plan.levels.index(to_level) < new_plan.levels.index(plan.level):  # lowered: give back
             await tracker.collect(wait=True, prefix="dispatch")  # the dispatch under way finishes first
             with session_scope(db()) as session:

@@ -209,3 +209,7 @@ def test_lowering_the_level_releases_what_the_lower_level_does_not_need(prefect_
     assert drill.result["level"] == "III"
     with session_scope(engine) as session:
         assert all(s.reserved == 0 for s in session.exec(select(Stock)).all()), "all back after stand-down"
+    dropped = set(ii.group_keys) - set(iii.group_keys)
+    told = {(n.group, n.unit) for n in records(engine, "INC-TEST-0004")["notifications"]
+            if n.message_kind.startswith("stand-down-")}
+    assert dropped and told == {(k, u) for k in dropped for u in unit_codes(ii.group(k).units, "qy-ha")}

@@ -13,7 +13,7 @@ from models.db import session_scope
 from models.incident_store import get_incident, record_event
 from models.playbook import GroupPlan, ResolvedPlan
 from models.types import utcnow
-from tasks.notify.escalation import UnitOutcome, notify_units
+from tasks.notify.escalation import UnitOutcome, notify_units, send_wave
 from tasks.notify.texts import Message
 from tasks.response.context import (
     PARK,
@@ -63,6 +63,32 @@ def record_outcomes(engine, run: Run, group: GroupPlan, outcomes: list[UnitOutco
                                "acked_by": who, "acked_at": out.acked_at.isoformat() if out.acked_at else None,
                                "eta_min": out.eta_min, "escalated_to": escalated, "problems": out.problems,
                                "notifications": out.notifications})
+
+
+@task(name="stand down groups", cache_policy=NO_CACHE)
+async def stand_down_groups(run: Run, before: ResolvedPlan, keys: list[str]) -> dict:
+    """A lowered level: the groups it no longer has are told they are stood down (their units' primaries)."""
+    settings = run_settings(run.lang, run.time_scale)
+    engine = db(settings)
+    sent = {}
+    for key in keys:
+        group = before.group(key)
+        units = unit_codes(group.units, run.enterprise)
+        text = (f"[ParkLink] {run.incident_id}: the response level is now {run.level}; group {group.number} "
+                f"{group.name_en} is stood down. Thank you." if run.lang == "en" else
+                f"【园区应急联动】事件 {run.incident_id} 响应级别调整为 {run.level} 级，第{group.number}组“{group.name_zh}”"
+                f"解除启动，感谢配合。")
+        rows = await send_wave(engine, context_kind="incident", context_id=run.incident_id, group=key, units=units,
+                               message=Message(f"stand-down-{key}", text), settings=settings,
+                               client=http_client(settings))
+        sent[key] = len(rows)
+        with session_scope(engine) as session:
+            record_event(session=session, incident=run.incident_id, key=run.key("group", key, "stood-down", run.level),
+                         actor="commander", kind="group_stood_down",
+                         zh=f"第{group.number}组 {group.name_zh} 解除启动（降至 {run.level} 级），通知 {len(rows)} 人",
+                         en=f"group {group.number} {group.name_en} stood down (level {run.level}), {len(rows)} notified",
+                         data={"group": key, "units": units})
+    return sent
 
 
 @task(name="group", cache_policy=NO_CACHE)
