@@ -53,6 +53,8 @@ async def follow(engine: Engine, work, *, quiet: bool, lang: str):
         while not task.done():
             await asyncio.wait([task], timeout=0.5)
             live.update(_view(await asyncio.to_thread(_events, engine, start), lang))
+    if not quiet:
+        console.print()
     return task.result()
 
 
@@ -68,9 +70,9 @@ def print_result(result: dict, lang: str) -> None:
                      s=len(result["shortfalls"])))
     assessment = result["assessment"]
     console.print(tr(lang, "评估报告：{m}\n           {h}", "assessment: {m}\n            {h}",
-                     m=assessment["markdown"], h=assessment["html"]), markup=False)
+                     m=assessment["markdown"], h=assessment["html"]), markup=False, soft_wrap=True)
     if result.get("ui_url"):
         console.print(tr(lang, "Prefect 界面中的本次运行：{u}", "this run in the Prefect UI: {u}", u=result["ui_url"]),
-                      markup=False)
+                      markup=False, soft_wrap=True)
     for label, message in result.get("failed", {}).items():
         err_console.print(f"Error: {label}: {message}", markup=False)
