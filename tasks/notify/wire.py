@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, quote_plus
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
+
+from models.templating import sandbox
 
 CHANNELS = ("sms", "wecom", "dingtalk", "feishu", "webhook")
 
@@ -67,7 +68,7 @@ def _secret(value) -> str | None:
     return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
 
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_ENV = sandbox()  # the one sandboxed, strict environment of models.templating
 
 
 @dataclass(frozen=True)
