@@ -43,21 +43,13 @@ def _setup() -> None:
 
 
 def _load_park(engine) -> None:
-    from models.db import create_schema, drop_schema, session_scope
-    from models.park_store import import_directory, import_inventory, known_codes
+    from models.db import create_schema, drop_schema
     from models.settings import get_settings
-    from tasks.park_io import parse_directory, parse_inventory
+    from parklink.cli_park import load_sample_park
 
     drop_schema(engine)
     create_schema(engine)
-    folder = get_settings().data_dir / "sample-park"
-    with session_scope(engine) as session:
-        d = parse_directory(folder / "directory.yaml", known_units=set())
-        import_directory(session=session, units=d.units, liaisons=d.liaisons)
-        c = known_codes(session)
-        i = parse_inventory(folder / "inventory.yaml", known_units=c["units"], known_depots=set(), known_types=set(),
-                            reserved={})
-        import_inventory(session=session, resource_types=i.resource_types, depots=i.depots, stock=i.stock)
+    load_sample_park(engine, get_settings().data_dir / "sample-park")
 
 
 def _marks(engine, incident_id: str, t0: datetime) -> tuple[float, float]:

@@ -17,11 +17,11 @@ from parklink.i18n import kind_label, t
 from tasks.park_io import parse_directory, parse_inventory
 
 
-def load_sample_park() -> ImportSummary:
+def load_sample_park(engine=None, folder=None) -> ImportSummary:
     """Load data/sample-park into the database in one transaction; a second run changes nothing."""
-    folder = state.settings.data_dir / "sample-park"
+    folder = folder or state.settings.data_dir / "sample-park"
     total = ImportSummary()
-    with session_scope(state.engine) as session:
+    with session_scope(engine or state.engine) as session:
         codes = known_codes(session)
         directory = parse_directory(folder / "directory.yaml", known_units=codes["units"])
         part = import_directory(session=session, units=directory.units, liaisons=directory.liaisons)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from models.dispatch import DispatchNeed, Reservation
 from models.incident import Incident, TimelineEvent
 from models.notification import Notification
 from models.settings import get_settings
+from parklink.cli_respond import _exported
 from parklink.drill import drill_environment
 
 SCALE = 300.0  # a 15-minute deadline lasts 3 s; gateway "people" answer within 0.05–0.8 s
@@ -23,12 +25,6 @@ class Drill:
     state: object
     result: dict
     gateway: dict
-
-
-def export(monkeypatch, overrides: dict) -> None:
-    for name, value in overrides.items():
-        text = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
-        monkeypatch.setenv(f"PARKLINK_{name.upper()}", text)
 
 
 async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level: str | None = None, seed: int = 1,
@@ -42,19 +38,13 @@ async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level
         monkeypatch.delenv(f"PARKLINK_{name}", raising=False)  # a new drill: its own gateway and keys
     async with drill_environment(engine, get_settings(), answer_rate=answer_rate, seed=seed,
                                  time_scale=time_scale) as env:
-        export(monkeypatch, env.overrides)
-        monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
-        if during is None:
-            state = await respond(playbook, incident, level=level, drill=drill, time_scale=time_scale, hold=hold,
-                                  return_state=True)
-        else:
-            import asyncio
-
+        with _exported(env.overrides):  # the drill's settings reach the flow the way the CLI passes them
             run = asyncio.ensure_future(respond(playbook, incident, level=level, drill=drill, time_scale=time_scale,
                                                 hold=hold, return_state=True))
-            await during(run)
+            if during is not None:
+                await during(run)
             state = await run
-        result = await state.aresult(raise_on_failure=False)
+            result = await state.aresult(raise_on_failure=False)
         return Drill(state, result, env.gateway.snapshot())
 
 

@@ -10,12 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from models.incident import Incident
-from models.playbook import GroupPlan, ResolvedPlan
+from models.playbook import INCIDENT_ENTERPRISE, GroupPlan, ResolvedPlan
 from models.playbook.schema import LEVEL_NAMES
 from models.types import local_time
 
 PARK = {"name_zh": "安泽经济技术开发区化工园区", "name_en": "Anze Economic and Technological Development Zone chemical park"}
-INCIDENT_ENTERPRISE = "incident_enterprise"
 
 
 def local(value: datetime | None) -> str:
