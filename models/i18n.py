@@ -15,6 +15,7 @@ language, in `templates/`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,6 +60,11 @@ def tr(lang: str | None, msgid: str, /, **kwargs: object) -> str:
 def N_(msgid: str) -> str:  # noqa: N802 — gettext's conventional name, known to the extractor
     """Mark `msgid` for extraction; translate it later with `tr(lang, msgid)`."""
     return msgid
+
+
+def listing(lang: str | None, items: Iterable[object]) -> str:
+    """Items joined as the language lists them: `a、b` in zh-CN, `a, b` in English."""
+    return tr(lang, ", ").join(str(i) for i in items)
 
 
 def both(msgid: str, /, **kwargs: object) -> tuple[str, str]:

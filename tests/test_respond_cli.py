@@ -246,7 +246,7 @@ def test_stand_down_with_consumption_ends_a_held_drill(prefect_api, cli, engine,
     assert "only" in one_error_line(said["bad"])
     assert said["ok"].exit_code == 0, said["ok"].stderr
     assert drill.state.is_completed(), drill.state.message
-    assert drill.result["stand_down"]["consumed"] == 4
+    assert drill.result.stand_down.consumed == 4
     with session_scope(engine) as session:
         scba = session.exec(select(Reservation).where(Reservation.need_id == "rescue-scba")).all()
         stock_after = {(s.depot, s.resource_type): (s.quantity, s.reserved) for s in session.exec(select(Stock)).all()}
