@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.i18n import is_english, listing, tr
+from models.i18n import N_, is_english, listing, tr
 
 
 class EventKind(StrEnum):
@@ -51,6 +51,10 @@ class UnitStatus(StrEnum):
     @property
     def event_kind(self) -> EventKind:
         return UNIT_EVENT[self]
+
+    def label(self, lang: str) -> str:
+        """The status as a table heading says it."""
+        return tr(lang, STATUS_LABELS[self])
 
 
 class Texts(BaseModel):
@@ -290,6 +294,8 @@ UNIT_EVENT = {UnitStatus.acknowledged: EventKind.unit_acknowledged, UnitStatus.e
 UNIT_PAYLOADS: dict[UnitStatus, type[UnitOutcomeEvent]] = {
     UnitStatus.acknowledged: UnitAcknowledged, UnitStatus.escalated: UnitEscalated,
     UnitStatus.unreachable: UnitUnreachable}
+STATUS_LABELS = {UnitStatus.acknowledged: N_("acknowledged"), UnitStatus.escalated: N_("escalated"),
+                 UnitStatus.unreachable: N_("unreachable")}
 # The entries an upward report lists as measures taken.
 MEASURES = (EventKind.command_post, EventKind.group_activated, EventKind.dispatched, EventKind.level_changed)
 SYSTEM = "ParkLink"  # the actor of what ParkLink itself did

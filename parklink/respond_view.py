@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from models.db import session_scope
 from models.event_store import events_since, last_event_id
-from models.events import Event, EventKind
+from models.events import Event, EventKind, UnitStatus
 from models.i18n import tr
 from models.types import local_time, utcnow
 from parklink.app import console, err_console, print_table
@@ -61,8 +61,7 @@ async def follow(engine: Engine, work, *, quiet: bool, lang: str):
 
 def print_result(result: ResponseResult, lang: str) -> None:
     print_table(tr(lang, "incident {i} · level {l} · {s}", i=result.incident, l=result.level, s=result.state),
-                [tr(lang, "group"), tr(lang, "units"), tr(lang, "notified"), tr(lang, "acknowledged"),
-                 tr(lang, "escalated"), tr(lang, "unreachable")],
+                [tr(lang, "group"), tr(lang, "units"), tr(lang, "notified"), *(s.label(lang) for s in UnitStatus)],
                 [[g.name, len(g.units), g.notified, g.acknowledged, g.escalated, g.unreachable] for g in result.groups])
     console.print(tr(lang, "resources: {a} allocations, {r} requisitions, {s} shortfalls", a=len(result.allocations),
                      r=len(result.requisitions), s=len(result.shortfalls)))

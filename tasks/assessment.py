@@ -116,7 +116,7 @@ def compute_kpis(data: AssessmentInput) -> dict[str, object]:
         groups[g.key] = {
             "first_ack_min": _minutes(t0, acks[0], scale) if acks else None,
             "last_ack_min": _minutes(t0, acks[-1], scale) if acks else None,
-            "acknowledged": sum(u.outcome is UnitStatus.acknowledged for u in g.units),
+            UnitStatus.acknowledged.value: sum(u.outcome is UnitStatus.acknowledged for u in g.units),
             "units": len(g.units),
             "failed": bool(g.error),
         }
