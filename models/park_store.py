@@ -155,6 +155,12 @@ def list_liaisons(*, session: Session, unit: str | None = None, active_only: boo
     return list(session.exec(query).all())
 
 
+def primary_liaison(*, session: Session, unit: str) -> Liaison | None:
+    """The unit's active primary liaison (there is at most one)."""
+    return session.exec(select(Liaison).where(Liaison.unit == unit, Liaison.role == LiaisonRole.primary,
+                                              Liaison.active)).first()
+
+
 def list_stock(*, session: Session, resource_type: str | None = None, depot: str | None = None) -> list[StockPublic]:
     query = (select(Stock, Depot, ResourceType).join(Depot, Depot.code == Stock.depot)
              .join(ResourceType, ResourceType.code == Stock.resource_type).order_by(Stock.depot, Stock.resource_type))

@@ -15,6 +15,7 @@ from models.event_store import events, record_events
 from models.events import MEASURES
 from models.incident_store import get_incident
 from models.notification import ContextKind
+from models.park_store import primary_liaison
 from models.playbook import ResolvedPlan
 from models.report_store import ensure_upward_report, mark_report_sent
 from models.types import utcnow
@@ -34,7 +35,9 @@ def report_text(run: Run, plan: ResolvedPlan, seq: int, settings, engine) -> str
     with session_scope(engine) as session:
         incident = get_incident(session=session, incident_id=run.incident_id)
         measures = [e.text(run.lang) for e in events(session=session, incident=run.incident_id, kinds=MEASURES)]
+        office = primary_liaison(session=session, unit=plan.office_unit)
         context = report_context(run, plan, seq, incident=incident, names=names, park=park,
+                                 reporter=(office.name, office.phone) if office else ("ParkLink", ""),
                                  measures=measures[:MAX_MEASURES], now=utcnow())
     return render_file(settings.templates_dir, plan.upward_reporting.template, run.lang, context)
 

@@ -23,15 +23,17 @@ def due_at(reported_at: datetime, plan: ResolvedPlan, seq: int, time_scale: floa
 
 
 def report_context(run: Run, plan: ResolvedPlan, seq: int, *, incident: Incident, names: dict[str, tuple[str, str]],
-                   park: dict[str, str], measures: list[str], now: datetime) -> dict[str, Any]:
-    """What the upward-report template may say (models.templating.FILE_CONTEXT names)."""
+                   park: dict[str, str], reporter: tuple[str, str], measures: list[str],
+                   now: datetime) -> dict[str, Any]:
+    """What the upward-report template may say (models.templating.FILE_CONTEXT names); `reporter` is the
+    office's duty liaison (name, phone) who signs it."""
     reporter = names.get(plan.office_unit, (plan.office_unit, plan.office_unit))
     return {
         "park": park, "incident": incident_context(incident, names, run.lang), "plan": plan_context(plan),
         "report": {"number": seq, "kind": "first" if seq == 1 else "followup", "reported_at": local(now),
                    "reporter_unit": plan.office_unit,
                    "reporter_unit_name": reporter[1] if run.lang == "en" else reporter[0],
-                   "reporter_name": "ParkLink", "reporter_phone": "", "casualties_note": "",
+                   "reporter_name": reporter[0], "reporter_phone": reporter[1], "casualties_note": "",
                    "loss_estimate_note": "", "measures": measures or ["—"], "other": "",
                    "next_report_at": local(due_at(incident.reported_at, plan, seq + 1, run.time_scale))},
     }

@@ -1,79 +1,14 @@
-"""The run record as a typed contract: what a run's activity log (ICS 214) can say, one payload per kind.
-
-    EventKind      every kind of entry; the `kind` column of `TimelineEvent`
-    UnitStatus     how a unit's notification ended: acknowledged | escalated | unreachable
-    Payload        base of the payload models; `text(lang)` is the entry as a person reads it (models.i18n)
-    Event          what a phase produced: idempotency key, actor, time, payload — written by
-                   `models.event_store.record_events`, read back typed by `models.event_store.events`
-
-A phase never writes a kind as a string and a reader never parses one back: it writes `UnitAcknowledged(…)`
-and reads `event.payload.acked_by`. Each payload's fields are exactly what its entry says, so the
-timeline, the KPIs, the board and the reports are all read from the same facts.
-"""
+"""The payloads of the response's entries (respond flow): one model per kind, with the text a person reads."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from models.i18n import N_, is_english, listing, tr
-
-
-class EventKind(StrEnum):
-    opened = "opened"
-    resumed = "resumed"
-    graded = "graded"
-    command_post = "command_post"
-    group_activated = "group_activated"
-    unit_acknowledged = "unit_acknowledged"
-    unit_escalated = "unit_escalated"
-    unit_unreachable = "unit_unreachable"
-    group_stood_down = "group_stood_down"
-    group_failed = "group_failed"
-    dispatched = "dispatched"
-    approval_overdue = "approval_overdue"
-    upward_report = "upward_report"
-    level_changed = "level_changed"
-    released = "released"
-    stand_down = "stand_down"
-
-
-class UnitStatus(StrEnum):
-    """How one unit's notification ended (the chain of deputy → head → office included)."""
-
-    acknowledged = "acknowledged"  # the primary liaison acknowledged
-    escalated = "escalated"  # the primary stayed silent; someone up the chain was messaged
-    unreachable = "unreachable"  # nobody in the chain acknowledged
-
-    @property
-    def event_kind(self) -> EventKind:
-        return UNIT_EVENT[self]
-
-    def label(self, lang: str) -> str:
-        """The status as a table heading says it."""
-        return tr(lang, STATUS_LABELS[self])
-
-
-class Texts(BaseModel):
-    """A text that comes with the record in both languages (a playbook's names, a grading reason)."""
-
-    model_config = ConfigDict(frozen=True)
-    zh: str
-    en: str
-
-    def pick(self, lang: str) -> str:
-        return self.en if is_english(lang) else self.zh
-
-
-class Payload(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    kind: ClassVar[EventKind]
-
-    def text(self, lang: str) -> str:  # pragma: no cover — every kind says its own
-        raise NotImplementedError
+from models.events.base import EventKind, LevelSetBy, Payload, Texts, UnitStatus
+from models.i18n import listing, tr
 
 
 class Opened(Payload):
@@ -93,11 +28,6 @@ class Resumed(Payload):
 
     def text(self, lang: str) -> str:
         return tr(lang, "run again with the same incident id: continuing, nothing notified or reserved twice")
-
-
-class LevelSetBy(StrEnum):
-    grading = "grading"
-    operator = "operator"
 
 
 class Graded(Payload):
@@ -282,43 +212,3 @@ class StoodDown(Payload):
         return tr(lang, "stand-down: {released} released, {consumed} consumed, {cancelled} undelivered requisitions "
                         "cancelled, {open} left for settlement", released=self.released, consumed=self.consumed,
                   cancelled=len(self.cancelled_requisitions), open=len(self.open_requisitions))
-
-
-PAYLOADS: dict[EventKind, type[Payload]] = {
-    cls.kind: cls for cls in (Opened, Resumed, Graded, CommandPostSet, GroupActivated, UnitAcknowledged,
-                              UnitEscalated, UnitUnreachable, GroupStoodDown, GroupFailed, Dispatched,
-                              ApprovalOverdue, UpwardReported, LevelChanged, Released, StoodDown)
-}
-UNIT_EVENT = {UnitStatus.acknowledged: EventKind.unit_acknowledged, UnitStatus.escalated: EventKind.unit_escalated,
-              UnitStatus.unreachable: EventKind.unit_unreachable}
-UNIT_PAYLOADS: dict[UnitStatus, type[UnitOutcomeEvent]] = {
-    UnitStatus.acknowledged: UnitAcknowledged, UnitStatus.escalated: UnitEscalated,
-    UnitStatus.unreachable: UnitUnreachable}
-STATUS_LABELS = {UnitStatus.acknowledged: N_("acknowledged"), UnitStatus.escalated: N_("escalated"),
-                 UnitStatus.unreachable: N_("unreachable")}
-# The entries an upward report lists as measures taken.
-MEASURES = (EventKind.command_post, EventKind.group_activated, EventKind.dispatched, EventKind.level_changed)
-SYSTEM = "ParkLink"  # the actor of what ParkLink itself did
-
-
-class Event(BaseModel):
-    """One entry a phase produced, before (or as) it is written; `key` makes it happen once."""
-
-    model_config = ConfigDict(frozen=True)
-    key: str
-    actor: str
-    payload: Payload
-    at: datetime | None = None
-    id: int | None = None
-
-    @property
-    def kind(self) -> EventKind:
-        return self.payload.kind
-
-    def text(self, lang: str) -> str:
-        return self.payload.text(lang)
-
-
-def parse_payload(kind: str, data: dict) -> Payload:
-    """A stored entry's payload, typed (ValueError for a kind this version does not know)."""
-    return PAYLOADS[EventKind(kind)].model_validate(data)
