@@ -1,6 +1,6 @@
 """A group's notification: send, wait for acknowledgements until the deadline, escalate the silent, report.
 
-    outcomes = await notify_units(engine, context_kind="incident", context_id="42", group="g2",
+    outcomes = await notify_units(engine, context_kind=ContextKind.incident, context_id="42", group="g2",
                                   units=["yjj", "xfjydd"], message=Message("activate", "…"), deadline_s=900,
                                   escalation=None, settings=settings)
 
