@@ -86,15 +86,16 @@ async def _floor_run(engine, settings, plan, n: int) -> tuple[float, float]:
     """The same work without Prefect: rows, concurrent sends per group, the reservation."""
     from models.db import session_scope
     from models.dispatch_store import stand_down
+    from models.event_store import record_events
+    from models.events import Event, Resumed
     from models.incident import Incident
-    from models.incident_store import record_event
+    from tasks.dispatch import Need as PlannerNeed
     from tasks.dispatch import Position
     from tasks.dispatch_reserve import reserve_with_replan
     from tasks.notify.escalation import _Directory
     from tasks.notify.sender import Context, Sender, Target
     from tasks.notify.texts import Message
     from tasks.response.context import unit_codes
-    from tasks.response.dispatching import to_dispatch_needs
 
     incident_id = f"BENCH-FLOOR-{n:03d}"
     t0 = datetime.now(UTC)
@@ -104,9 +105,9 @@ async def _floor_run(engine, settings, plan, n: int) -> tuple[float, float]:
             session.add(Incident(id=incident_id, playbook_id="hazmat-leak", playbook_hash=plan.content_hash,
                                  level=LEVEL, latitude=36.1531, longitude=112.288, enterprise="qy-ha", drill=True))
             session.flush()
-            for step in ("opened", "graded", "command-post"):
-                record_event(session=session, incident=incident_id, key=f"{incident_id}:{step}", actor="bench",
-                             kind=step, zh=step, en=step)
+            record_events(session=session, incident=incident_id, events=[
+                Event(key=f"{incident_id}:{step}", actor="bench", payload=Resumed())
+                for step in ("opened", "graded", "command-post")])
 
     await asyncio.to_thread(open_incident)
     directory = await asyncio.to_thread(_Directory, engine)
@@ -120,7 +121,7 @@ async def _floor_run(engine, settings, plan, n: int) -> tuple[float, float]:
             await sender.deliver(rows)
 
     await asyncio.gather(*(group(g) for g in plan.groups), asyncio.to_thread(
-        reserve_with_replan, engine, incident_id, to_dispatch_needs(plan.all_needs()), Position(36.1531, 112.288),
+        reserve_with_replan, engine, incident_id, [PlannerNeed.of(n) for n in plan.all_needs()], Position(36.1531, 112.288),
         exclude_radius_m=plan.isolation_radius_m))
     marks = _marks(engine, incident_id, t0)
     with session_scope(engine) as session:

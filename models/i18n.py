@@ -25,6 +25,7 @@ Jinja2 templates, one per language, in `templates/`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -114,6 +115,11 @@ class Msg:
 
     def text(self, lang: str | None = DEFAULT_LANG) -> str:
         return tr(lang, self.msgid, **dict(self.values))
+
+
+def listing(lang: str | None, items: Iterable[object]) -> str:
+    """Items joined as the language lists them: `a、b` in zh-CN, `a, b` in English."""
+    return tr(lang, ", ").join(str(i) for i in items)
 
 
 def both(msgid: str, /, **kwargs: object) -> tuple[str, str]:

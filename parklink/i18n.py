@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from models.i18n import N_, NC_, trc
-from models.i18n import tr as translate
+from models.i18n import N_, NC_, tr, trc
 
 # Column headings of the tables people read, in the context "column": the English heading is the column's name.
 COLUMN = "column"
@@ -43,11 +42,5 @@ def heading(column: str, lang: str = "zh-CN") -> str:
 
 def kind_label(kind: str, lang: str = "zh-CN") -> str:
     label = UNIT_KINDS.get(str(kind))
-    return translate(lang, label) if label else str(kind)
+    return tr(lang, label) if label else str(kind)
 
-
-def tr(lang: str, zh: str, en: str, **kwargs) -> str:
-    """Shim, only for parklink/respond_view.py until it moves to models.i18n.tr: an inline zh/en pair.
-    Remove it with that file's conversion (tests/test_texts.py allow-lists this file for it)."""
-    text = en if lang == "en" else zh
-    return text.format(**kwargs) if kwargs else text

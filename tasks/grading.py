@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from models.i18n import N_, Msg, Yuan, tr
+from models.incident_report import IncidentReport
 from models.playbook.plan import GradingPlan, normalise_un
 
 ORDER = ("IV", "III", "II", "I")  # lowest first
@@ -32,23 +33,6 @@ FLAGS = {
 }
 LEVELS = {"I": N_("level I (particularly serious)"), "II": N_("level II (serious)"), "III": N_("level III (major)"),
           "IV": N_("level IV (ordinary)")}
-
-
-@dataclass(frozen=True)
-class IncidentReport:
-    deaths: int = 0
-    serious_injuries: int = 0
-    direct_loss_cny: float = 0
-    evacuated: int = 0
-    chemical: str | None = None  # UN number, e.g. "UN1017" or "1017"
-    drinking_water_cut: bool = False
-    hazmat_release: bool = False
-    outside_park: bool = False
-
-    def __post_init__(self) -> None:
-        for name in CRITERIA:
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)
@@ -77,10 +61,10 @@ def grade(rules: GradingPlan, report: IncidentReport) -> Grade:
         if thresholds is None:
             continue
         met = [(name, bound) for name, bound in thresholds.model_dump(exclude_none=True).items()
-               if getattr(report, name) >= bound]
+               if report.criterion(name) >= bound]
         if met:
             level = candidate
-            reasons += [Msg(CRITERIA[name], value=_figure(name, getattr(report, name)), bound=_figure(name, bound),
+            reasons += [Msg(CRITERIA[name], value=_figure(name, report.criterion(name)), bound=_figure(name, bound),
                             level=Msg(LEVELS[candidate])) for name, bound in met]
             break
     if not reasons:
@@ -90,7 +74,7 @@ def grade(rules: GradingPlan, report: IncidentReport) -> Grade:
     if chemical and chemical in rules.min_level_for_chemicals:
         floors.append((rules.min_level_for_chemicals[chemical], Msg("{chemical} is involved", chemical=chemical)))
     for flag, why in FLAGS.items():
-        if getattr(report, flag) and flag in rules.min_level_for_flags:
+        if report.flag(flag) and flag in rules.min_level_for_flags:
             floors.append((rules.min_level_for_flags[flag], Msg(why)))
     for floor, why in floors:
         if _higher(floor, level) == floor and floor != level:
