@@ -14,14 +14,21 @@ import yaml
 from models.db import session_scope
 from models.directory import UnitKind
 from models.errors import InputError
+from models.i18n import N_, localized, tr
 from models.park_store import directory_problems, import_directory, known_codes, list_liaisons, list_units
 from parklink.app import console, print_json, print_table, state
-from parklink.i18n import kind_label, t
+from parklink.i18n import kind_label
 from tasks.park_io import DIRECTORY_CSV_COLUMNS, LIAISON_COLUMNS, UNIT_COLUMNS, parse_directory
 
 app = typer.Typer(help="联络员名录 (liaison directory): list, import, export, check.", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+# What an import did, and what `check` found (models.park_store names each problem with one of these keys).
+OUTCOMES = {"added": N_("added"), "changed": N_("changed"), "deactivated": N_("deactivated")}
+PROBLEMS = {"no_active_primary": N_("no active primary liaison"),
+            "primary_unreachable": N_("primary liaison has no usable channel"),
+            "never_verified": N_("never verified"), "verification_stale": N_("not verified for over {days} days")}
 
 
 @app.command("list")
@@ -40,13 +47,13 @@ def list_(
             rows = [li for li in list_liaisons(session=session) if li.unit in codes]
             if json_out:
                 return print_json([li.model_dump() for li in rows])
-            return print_table(t("liaisons", state.lang), ["unit", "name", "role", "phone", "channels", "last_verified_at"],
+            return print_table(tr(state.lang, "liaisons"), ["unit", "name", "role", "phone", "channels", "last_verified_at"],
                                [[li.unit, li.name, li.role, li.phone, li.channels, li.last_verified_at] for li in rows])
     if json_out:
         return print_json(units)
-    name = "name_en" if state.lang == "en" else "name_zh"
-    print_table(t("units", state.lang), ["code", "name", "kind", "parent", "head", "head_phone"],
-                [[u.code, getattr(u, name), kind_label(u.kind, state.lang), u.parent, u.head_name, u.head_phone]
+    lang = state.lang
+    print_table(tr(lang, "units"), ["code", "name", "kind", "parent", "head", "head_phone"],
+                [[u.code, localized(lang, u, "name"), kind_label(u.kind, lang), u.parent, u.head_name, u.head_phone]
                  for u in units])
 
 
@@ -67,11 +74,12 @@ def print_summary(summary: dict, json_out: bool) -> None:
     if json_out:
         return print_json(summary)
     lang = state.lang
-    for key in ("added", "changed", "deactivated"):
+    for key, label in OUTCOMES.items():
         for item in summary[key]:
-            console.print(f"{t(key, lang)}: {item}", markup=False)
-    console.print(" · ".join(f"{t(k, lang)} {len(summary[k])}" for k in ("added", "changed", "deactivated"))
-                  + f" · {t('unchanged', lang)} {summary['unchanged']}")
+            console.print(f"{tr(lang, label)}: {item}", markup=False)
+    unchanged = tr(lang, "unchanged")
+    console.print(" · ".join(f"{tr(lang, label)} {len(summary[key])}" for key, label in OUTCOMES.items())
+                  + f" · {unchanged} {summary['unchanged']}")
 
 
 def directory_document() -> dict:
@@ -141,9 +149,10 @@ def check(
     if json_out:
         print_json({"ok": not problems, "problems": [p.__dict__ for p in problems]})
     elif problems:
-        print_table(t("check_problems", lang, n=len(problems)), ["unit", "liaison", "problem"],
-                    [[p.unit, p.liaison, t(p.problem, lang, days=days)] for p in problems])
+        print_table(tr(lang, "{n} problem(s) found", n=len(problems)), ["unit", "liaison", "problem"],
+                    [[p.unit, p.liaison, tr(lang, PROBLEMS[p.problem], days=days)] for p in problems])
     else:
-        console.print(t("check_ok", lang, days=days))
+        console.print(tr(lang, "directory sound: every unit has a reachable primary liaison verified within {days} days",
+                         days=days))
     if problems:
         raise typer.Exit(1)

@@ -21,9 +21,9 @@ from sqlmodel import select
 from models.db import session_scope
 from models.dispatch_store import list_reservations, stand_down
 from models.errors import InputError, RowError
+from models.i18n import tr
 from models.inventory import ResourceType
 from parklink.app import print_json, print_table, state
-from parklink.i18n import tr
 from tasks.dispatch import GreatCircle, NeedsRejected, Plan, parse_position, plan_dispatch, read_needs_file
 from tasks.dispatch_reserve import current_stock, incident_inputs, reserve_with_replan
 
@@ -74,20 +74,20 @@ def _inputs(at: str | None, needs_file: Path | None, radius: float | None, incid
 
 def _print_plan(plan: Plan, lang: str) -> None:
     data = plan.as_dict(lang)
-    print_table(tr(lang, "调用储备", "allocations"),
+    print_table(tr(lang, "allocations"),
                 ["need", "depot", "resource_type", "quantity", "km", "eta_min", "reason"],
                 [[a["need"], a["depot"], a["resource_type"], a["quantity"], a["distance_km"], a["eta_min"],
                   a["reason"]] for a in data["allocations"]])
     if data["requisitions"]:
-        print_table(tr(lang, "征用（先征用、后结算）", "requisitions (settle later)"),
+        print_table(tr(lang, "requisitions (settle later)"),
                     ["need", "holder", "depot", "resource_type", "quantity", "km", "eta_min"],
                     [[r["need"], r["holder"], r["depot"], r["resource_type"], r["quantity"], r["distance_km"],
                       r["eta_min"]] for r in data["requisitions"]])
     if data["shortfalls"]:
-        print_table(tr(lang, "缺口", "shortfalls"), ["need", "resource_type", "quantity"],
+        print_table(tr(lang, "shortfalls"), ["need", "resource_type", "quantity"],
                     [[s["need"], s["resource_type"], s["quantity"]] for s in data["shortfalls"]])
     if data["excluded"]:
-        print_table(tr(lang, "未调用的储备库", "depots not used"), ["depot", "reason"],
+        print_table(tr(lang, "depots not used"), ["depot", "reason"],
                     [[e["depot"], e["reason"]] for e in data["excluded"]])
 
 
@@ -131,11 +131,10 @@ def reserve(
         return print_json(data)
     lang = state.lang
     if result.skipped_needs:
-        typer.echo(tr(lang, "已调度过、未重复预留的需求：{ids}", "already applied, not reserved again: {ids}",
-                      ids=", ".join(result.skipped_needs)))
+        typer.echo(tr(lang, "already applied, not reserved again: {ids}", ids=", ".join(result.skipped_needs)))
     _print_plan(result.plan, lang)
-    typer.echo(tr(lang, "已预留 {r} 行，征用申请 {q} 行（第 {a} 次规划）", "{r} reservation(s), {q} requisition(s) "
-                  "(plan attempt {a})", r=len(result.reservations), q=len(result.requisitions), a=result.attempts))
+    typer.echo(tr(lang, "{r} reservation(s), {q} requisition(s) (plan attempt {a})",
+                  r=len(result.reservations), q=len(result.requisitions), a=result.attempts))
 
 
 def _consumed(items: list[str]) -> dict[str, int]:
@@ -163,8 +162,7 @@ def stand_down_(
         result = stand_down(session=session, incident_id=incident, consumed=used)
     if json_out:
         return print_json(result.__dict__)
-    typer.echo(tr(state.lang, "已释放 {r}，记录消耗 {c}；取消征用 {x} 项；待归还或核销的征用 {o} 项",
-                  "released {r}, consumed {c}; {x} requisition(s) cancelled; {o} delivered still open",
+    typer.echo(tr(state.lang, "released {r}, consumed {c}; {x} requisition(s) cancelled; {o} delivered still open",
                   r=result.released, c=result.consumed, x=len(result.cancelled_requisitions),
                   o=len(result.open_requisitions)))
 
@@ -179,7 +177,7 @@ def reservations(
         rows = list_reservations(session=session, incident_id=incident)
     if json_out:
         return print_json(rows)
-    print_table(tr(state.lang, "储备预留", "reservations"),
+    print_table(tr(state.lang, "reservations"),
                 ["id", "incident", "need", "depot", "resource_type", "quantity", "status", "consumed", "released"],
                 [[r.id, r.incident_id, r.need_id, r.depot, r.resource_type, r.quantity, r.status, r.consumed,
                   r.released] for r in rows])

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
+from models.i18n import tr
 from parklink import engine
 from parklink.app import console, print_json, state
-from parklink.i18n import tr
 
 app = typer.Typer(help="本地 Prefect 引擎 (the local Prefect server): start, stop, status.", no_args_is_help=True)
 
@@ -20,9 +20,9 @@ def _show(st: engine.EngineStatus, json_out: bool) -> None:
         return print_json(st.as_dict())
     lang = state.lang
     if st.running:
-        console.print(tr(lang, "引擎运行中：{url}（界面 {ui}）", "engine running: {url} (UI {ui})", url=st.url, ui=st.ui_url))
+        console.print(tr(lang, "engine running: {url} (UI {ui})", url=st.url, ui=st.ui_url))
     else:
-        console.print(tr(lang, "引擎未运行：{url}", "engine not running: {url}", url=st.url))
+        console.print(tr(lang, "engine not running: {url}", url=st.url))
 
 
 @app.command()
@@ -37,7 +37,7 @@ def stop(json_out: JsonOpt = False) -> None:
     stopped = engine.stop(state.settings)
     if json_out:
         return print_json({"stopped": stopped})
-    console.print(tr(state.lang, "引擎已停止" if stopped else "引擎本未运行", "engine stopped" if stopped else "engine was not running"))
+    console.print(tr(state.lang, "engine stopped") if stopped else tr(state.lang, "engine was not running"))
 
 
 @app.command()

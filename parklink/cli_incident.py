@@ -13,6 +13,7 @@ from models.db import session_scope
 from models.dispatch import RequisitionStatus, ReservationStatus
 from models.dispatch_store import list_reservations
 from models.errors import InputError, NotFound
+from models.i18n import tr
 from models.incident_store import (
     get_incident,
     level_changes,
@@ -25,7 +26,6 @@ from models.report_store import assessments
 from models.requisition_store import approve, list_requisitions
 from models.types import local_time
 from parklink.app import console, print_json, print_table, state
-from parklink.i18n import tr
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 
@@ -41,8 +41,7 @@ def escalate(incident: Annotated[str, typer.Argument(help="incident id")],
             raise InputError(f"--level {level}: playbook `{current.playbook_id}` has levels {', '.join(levels)}",
                              exit_code=2)
         change = request_level_change(session=session, incident_id=incident, to_level=level, reason=reason)
-    console.print(tr(state.lang, "已请求把 {i} 由 {a} 级调整为 {b} 级；运行中的处置流程将只补充差额",
-                     "requested {i}: level {a} → {b}; the running response applies only the difference",
+    console.print(tr(state.lang, "requested {i}: level {a} → {b}; the running response applies only the difference",
                      i=incident, a=change.from_level, b=change.to_level))
 
 
@@ -54,7 +53,7 @@ def approve_cmd(incident: Annotated[str, typer.Argument(help="incident id")], js
         done = [approve(session=session, requisition_id=r.id).id for r in waiting]
     if json_out:
         return print_json({"approved": done})
-    console.print(tr(state.lang, "已批准征用 {n} 项：{ids}", "approved {n} requisition(s): {ids}", n=len(done),
+    console.print(tr(state.lang, "approved {n} requisition(s): {ids}", n=len(done),
                      ids=", ".join(map(str, done)) or "—"))
 
 
@@ -90,7 +89,7 @@ def stand_down(incident: Annotated[str, typer.Argument(help="incident id")],
     with session_scope(state.engine) as session:
         request_stand_down(session=session, incident_id=incident, consumed=used)
         _check_consumption(session, incident, used)  # an error rolls the request back
-    console.print(tr(state.lang, "已请求终止 {i} 的应急响应", "stand-down requested for {i}", i=incident))
+    console.print(tr(state.lang, "stand-down requested for {i}", i=incident))
 
 
 def report(incident: Annotated[str, typer.Argument(help="incident id")],
@@ -165,7 +164,7 @@ def history(json_out: JsonOpt = False) -> None:
                      "run_time_s": seconds})
     if json_out:
         return print_json(rows)
-    print_table(tr(state.lang, "应急处置记录", "incidents"),
+    print_table(tr(state.lang, "incidents"),
                 ["incident", "playbook", "level", "changes", "status", "flow run", "state", "reported", "duration s"],
                 [[r["incident"], r["playbook"], r["level"], " ".join(r["level_changes"]), r["status"],
                   (r["flow_run_id"] or "")[:8], r["flow_run_state"], local_time(i.reported_at), r["duration_s"]]

@@ -13,6 +13,7 @@ import yaml
 
 from models.db import session_scope
 from models.errors import InputError
+from models.i18n import localized, tr
 from models.park_store import (
     import_inventory,
     known_codes,
@@ -23,7 +24,6 @@ from models.park_store import (
 )
 from parklink.app import print_json, print_table, state, to_plain
 from parklink.cli_directory import print_summary
-from parklink.i18n import t
 from tasks.park_io import STOCK_CSV_COLUMNS, parse_inventory
 
 app = typer.Typer(help="应急物资储备 (emergency reserves): list, import, export.", no_args_is_help=True)
@@ -47,7 +47,7 @@ def list_(
         rows = list_stock(session=session, resource_type=resource_type, depot=depot)
     if json_out:
         return print_json(rows)
-    print_table(t("stock_rows", state.lang),
+    print_table(tr(state.lang, "stock rows"),
                 ["depot", "resource_type", "name", "quantity", "reserved", "available", "uom", "latitude", "longitude"],
                 [[r.depot, r.resource_type, r.resource_name_zh, r.quantity, r.reserved, r.available, r.uom,
                   r.latitude, r.longitude] for r in rows])
@@ -60,9 +60,9 @@ def depots(json_out: JsonOpt = False) -> None:
         rows = list_depots(session=session)
     if json_out:
         return print_json(rows)
-    name = "name_en" if state.lang == "en" else "name_zh"
-    print_table(t("depots", state.lang), ["code", "name", "owner", "kind", "latitude", "longitude"],
-                [[d.code, getattr(d, name), d.owner, d.kind, d.latitude, d.longitude] for d in rows])
+    lang = state.lang
+    print_table(tr(lang, "depots"), ["code", "name", "owner", "kind", "latitude", "longitude"],
+                [[d.code, localized(lang, d, "name"), d.owner, d.kind, d.latitude, d.longitude] for d in rows])
 
 
 @app.command()
@@ -72,9 +72,9 @@ def types(json_out: JsonOpt = False) -> None:
         rows = list_resource_types(session=session)
     if json_out:
         return print_json(rows)
-    name = "name_en" if state.lang == "en" else "name_zh"
-    print_table(t("resource_types", state.lang), ["code", "name", "uom", "unit_price"],
-                [[r.code, getattr(r, name), r.uom, r.unit_price] for r in rows])
+    lang = state.lang
+    print_table(tr(lang, "resource types"), ["code", "name", "uom", "unit_price"],
+                [[r.code, localized(lang, r, "name"), r.uom, r.unit_price] for r in rows])
 
 
 @app.command("import")

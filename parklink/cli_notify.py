@@ -9,10 +9,10 @@ import typer
 import uvicorn
 
 from models.errors import InputError, ParkLinkError
+from models.i18n import N_, tr
 from parklink.ack_service import DETAILS, TITLES, create_app
 from parklink.app import console, print_json, print_table, state
 from parklink.gateway import Behaviour, DrillGateway, parse_delay
-from parklink.i18n import tr
 from parklink.serving import LOOPBACK, bind
 from tasks.notify.ack import AckRefused, acknowledge
 from tasks.notify.check import CheckReport, run_liaison_check
@@ -27,8 +27,7 @@ def serve(
     settings = state.settings
     ack_secret(settings)
     sock = bind(host, port)
-    console.print(tr(state.lang, "确认服务已启动：http://{h}:{p}/ack/<token>（Ctrl-C 停止）",
-                     "acknowledgement service on http://{h}:{p}/ack/<token> (Ctrl-C stops)", h=host, p=port))
+    console.print(tr(state.lang, "acknowledgement service on http://{h}:{p}/ack/<token> (Ctrl-C stops)", h=host, p=port))
     server = uvicorn.Server(uvicorn.Config(create_app(state.engine, settings), log_level="warning", lifespan="off"))
     server.run(sockets=[sock])
 
@@ -44,11 +43,10 @@ def ack(
     try:
         row = acknowledge(state.engine, token, settings=state.settings, eta_min=eta, note=note, via="cli")
     except AckRefused as exc:
-        zh, en = TITLES[exc.reason]
-        detail = str(exc) if exc.reason in ("invalid", "used") else tr(lang, *DETAILS[exc.reason])
-        raise ParkLinkError(f"{tr(lang, zh, en)}: {detail}") from None
-    console.print(tr(lang, "已确认：通知 #{id}（{unit} {who}），{at}", "acknowledged: notification #{id} ({unit} {who}), {at}",
-                     id=row.id, unit=row.unit, who=row.liaison_name, at=row.acked_at.isoformat(timespec="seconds")),
+        detail = str(exc) if exc.reason in ("invalid", "used") else tr(lang, DETAILS[exc.reason])
+        raise ParkLinkError(f"{tr(lang, TITLES[exc.reason])}: {detail}") from None
+    console.print(tr(lang, "acknowledged: notification #{id} ({unit} {who}), {at}", id=row.id, unit=row.unit,
+                     who=row.liaison_name, at=row.acked_at.isoformat(timespec="seconds")),
                   markup=False)
 
 
@@ -68,9 +66,8 @@ def gateway(
     gw = DrillGateway(Behaviour(answer_rate=answer_rate, delay=parse_delay(delay), error_rate=error_rate,
                                 timeout_rate=timeout_rate, slow_s=slow, seed=seed))
     sock = bind(host, port)
-    console.print(tr(state.lang, "演练网关已启动：http://{h}:{p}（消息：/messages）。发送方设置 PARKLINK_DRILL_BASE_URL=http://{h}:{p}",
-                     "drill gateway on http://{h}:{p} (messages: /messages); senders set PARKLINK_DRILL_BASE_URL=http://{h}:{p}",
-                     h=host, p=port), markup=False)
+    console.print(tr(state.lang, "drill gateway on http://{h}:{p} (messages: /messages); senders set "
+                     "PARKLINK_DRILL_BASE_URL=http://{h}:{p}", h=host, p=port), markup=False)
     uvicorn.Server(uvicorn.Config(gw.app, log_level="warning", lifespan="on",
                                   timeout_graceful_shutdown=1)).run(sockets=[sock])
 
@@ -110,11 +107,10 @@ def live_check(*, wait_s: float | None, drill: bool, answer_rate: float | None, 
         print_json(report.as_dict())
     else:
         if report.unreachable:
-            print_table(tr(lang, "无法联系的联络员（{n}）", "unreachable liaisons ({n})", n=len(report.unreachable)),
+            print_table(tr(lang, "unreachable liaisons ({n})", n=len(report.unreachable)),
                         ["unit", "liaison", "role", "reason"],
                         [[u["unit"], u["liaison"], u["role"], _reason(lang, u["reason"])] for u in report.unreachable])
-        console.print(tr(lang, "联络核验 #{id}：主联络员 {c} 人，按时确认 {a}，升级 {e}，无法联系 {u} 人；{n} 个单位无人应答",
-                         "liaison check #{id}: {c} primary liaisons, {a} acknowledged, {e} escalated, "
+        console.print(tr(lang, "liaison check #{id}: {c} primary liaisons, {a} acknowledged, {e} escalated, "
                          "{u} unreachable; {n} unit(s) reached nobody",
                          id=report.check_id, c=report.checked, a=report.acknowledged, e=report.escalated,
                          u=len(report.unreachable), n=len(report.units_unreached)), markup=False)
@@ -122,6 +118,10 @@ def live_check(*, wait_s: float | None, drill: bool, answer_rate: float | None, 
         raise typer.Exit(1)
 
 
+# Why a liaison was unreachable (tasks/notify/check.py's CheckReport names each with one of these keys).
+UNREACHABLE = {"silent": N_("did not answer"), "undeliverable": N_("undeliverable"),
+               "no active primary": N_("no active primary")}
+
+
 def _reason(lang: str, reason: str) -> str:
-    return {"silent": tr(lang, "未应答", "did not answer"), "undeliverable": tr(lang, "无法送达", "undeliverable"),
-            "no active primary": tr(lang, "没有在岗的主联络员", "no active primary")}.get(reason, reason)
+    return tr(lang, UNREACHABLE[reason]) if reason in UNREACHABLE else reason

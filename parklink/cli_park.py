@@ -10,10 +10,11 @@ from sqlmodel import func, select
 
 from models.db import session_scope
 from models.directory import Liaison, Unit
+from models.i18n import N_, localized, tr
 from models.inventory import Depot, ResourceType, Stock
 from models.park_store import ImportSummary, import_directory, import_inventory, known_codes, reserved_map
 from parklink.app import console, print_json, print_table, state
-from parklink.i18n import kind_label, t
+from parklink.i18n import kind_label
 from tasks.park_io import parse_directory, parse_inventory
 
 
@@ -62,20 +63,25 @@ def park_summary() -> dict:
         }
 
 
+COUNTS = {"units": N_("units"), "liaisons": N_("liaisons"), "depots": N_("depots"),
+          "resource_types": N_("resource types"), "stock_rows": N_("stock rows")}
+
+
 def print_summary(summary: dict) -> None:
     lang = state.lang
-    console.print(f"[bold]{t('summary_title', lang)}[/bold]")
+    title, by_kind = tr(lang, "Park directory and reserves"), tr(lang, "by kind")
+    console.print(f"[bold]{title}[/bold]")
     print_table(
-        t("summary_title", lang),
+        title,
         ["", ""],
-        [[t(k, lang), summary[k]] for k in ("units", "liaisons", "depots", "resource_types", "stock_rows")]
-        + [[f"  {t('by_kind', lang)}: {kind_label(k, lang)}", n] for k, n in summary["units_by_kind"].items()],
+        [[tr(lang, label), summary[key]] for key, label in COUNTS.items()]
+        + [[f"  {by_kind}: {kind_label(k, lang)}", n] for k, n in summary["units_by_kind"].items()],
     )
-    name = "name_en" if lang == "en" else "name_zh"
     print_table(
-        t("stock_rows", lang),
+        tr(lang, COUNTS["stock_rows"]),
         ["code", "name", "uom", "quantity", "reserved"],
-        [[s["resource_type"], s[name], s["uom"], s["quantity"], s["reserved"]] for s in summary["stock"]],
+        [[s["resource_type"], localized(lang, s, "name"), s["uom"], s["quantity"], s["reserved"]]
+         for s in summary["stock"]],
     )
 
 
@@ -94,13 +100,14 @@ def register(app: typer.Typer) -> None:
             print_json(result)
             return
         lang = state.lang
-        console.print(t("init_done", lang, url=result["database"]))
+        console.print(tr(lang, "database ready: {url}", url=result["database"]))
         if result["loaded"] is not None:
             loaded = result["loaded"]
             if loaded["added"] or loaded["changed"]:
-                console.print(t("init_loaded", lang, added=len(loaded["added"]), changed=len(loaded["changed"])))
+                console.print(tr(lang, "sample park loaded ({added} added, {changed} changed)",
+                                 added=len(loaded["added"]), changed=len(loaded["changed"])))
             else:
-                console.print(t("init_unchanged", lang))
+                console.print(tr(lang, "sample park already up to date; nothing changed"))
 
     @app.command()
     def summary(json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:

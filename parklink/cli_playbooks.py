@@ -16,32 +16,34 @@ import yaml
 
 from models.db import session_scope
 from models.errors import InputError, ParkLinkError
+from models.i18n import N_, localized, tr, trc
 from models.playbook import Catalog, IssueKind, ResolvedPlan, load_playbooks, validate
 from models.playbook.schema import playbook_json_schema
 from parklink.app import console, err_console, print_json, print_table, state
-from parklink.i18n import tr
 from tasks.playbook_plan import plan_diff
 
 app = typer.Typer(help="预案：校验、查看、比较级别、导出 JSON Schema (playbooks).", no_args_is_help=True)
+
+ISSUE_KINDS = {IssueKind.syntax: N_("syntax errors"), IssueKind.schema: N_("schema errors"),
+               IssueKind.references: N_("references errors"), IssueKind.semantics: N_("semantics errors")}
 
 
 def reference_catalog() -> tuple[Catalog, str | None]:
     """The database's codes when it has a directory; else the sample park's, with a one-line note why."""
     settings, lang = state.settings, state.lang
     if settings.database_url is None and not (settings.home / "parklink.db").exists():
-        why = tr(lang, "尚无数据库", "no database yet")
+        why = tr(lang, "no database yet")
     else:
         try:
             with session_scope(state.engine) as session:
                 catalog = Catalog.from_session(session)
             if catalog.units:
                 return catalog.with_templates(settings.templates_dir), None
-            why = tr(lang, "数据库中尚无名录", "the database has no directory yet")
+            why = tr(lang, "the database has no directory yet")
         except ParkLinkError:
-            why = tr(lang, "数据库无法连接", "the database cannot be reached")
+            why = tr(lang, "the database cannot be reached")
     folder = settings.data_dir / "sample-park"
-    note = tr(lang, "注意：{why}，按示例园区文件 {folder} 核对单位和物资编码（`parklink init` 之后按数据库核对）",
-              "note: {why}; unit and resource codes are checked against the sample park files in {folder} "
+    note = tr(lang, "note: {why}; unit and resource codes are checked against the sample park files in {folder} "
               "(after `parklink init`, against the database)", why=why, folder=folder)
     return Catalog.from_sample_park(folder).with_templates(settings.templates_dir), note
 
@@ -65,8 +67,8 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         print_json(rows)
         return
     lang = state.lang
-    print_table(tr(lang, "预案", "Playbooks"), ["id", tr(lang, "名称", "title"), tr(lang, "级别", "levels"), "hash"],
-                [[r["id"], r["title_en"] if lang == "en" else r["title_zh"], " ".join(r["levels"]),
+    print_table(tr(lang, "Playbooks"), ["id", "title", "levels", "hash"],
+                [[r["id"], localized(lang, r, "title"), " ".join(r["levels"]),
                   r["content_hash"][:12]] for r in rows])
 
 
@@ -88,19 +90,18 @@ def validate_(
             for i in result.issues]})
     elif result.ok:
         levels = sum(len(v) for v in result.plans.values())
-        console.print(tr(lang, "✓ {files} 个文件、{n} 个预案、{levels} 个级别全部通过校验",
-                         "✓ {files} file(s), {n} playbook(s), {levels} level(s): all valid",
+        console.print(tr(lang, "✓ {files} file(s), {n} playbook(s), {levels} level(s): all valid",
                          files=len(result.files), n=len(result.plans), levels=levels), highlight=False)
     else:
         for kind in IssueKind:
             group = [i for i in result.issues if i.kind is kind]
             if group:
-                console.print(f"{tr(lang, kind.label_zh + '错误', kind.name + ' errors')} ({len(group)})",
+                console.print(f"{tr(lang, ISSUE_KINDS[kind])} ({len(group)})",
                               style="bold", highlight=False)
                 for issue in group:
                     console.print(str(issue), markup=False, highlight=False, soft_wrap=True)
         files = len({i.file for i in result.issues})
-        console.print(tr(lang, "共 {n} 个错误，涉及 {f} 个文件", "{n} error(s) in {f} file(s)",
+        console.print(tr(lang, "{n} error(s) in {f} file(s)",
                          n=len(result.issues), f=files), highlight=False)
     if not result.ok:
         raise typer.Exit(1)
@@ -122,44 +123,39 @@ def _unit(catalog: Catalog, code: str) -> str:
 
 def _print_plan(plan: ResolvedPlan, catalog: Catalog) -> None:
     lang, src = state.lang, plan.sources
-    title = plan.title_en if lang == "en" else plan.title_zh
+    title = localized(lang, plan, "title")
     console.print(f"[bold]{title}[/bold]  {plan.id} · {plan.level}  sha256 {plan.content_hash[:16]}…", highlight=False)
     c, cp, up = plan.commander, plan.command_post, plan.upward_reporting
     rows = [
-        [tr(lang, "总指挥", "commander"), f"{c.role_en if lang == 'en' else c.role_zh} ({_unit(catalog, c.unit)})",
-         src.get("commander", "")],
-        [tr(lang, "指挥部选址", "command post"), tr(lang, "{w}，距事发点 ≥ {m} 米", "{w}, ≥ {m} m from the source",
-                                                  w=tr(lang, "上风向", "upwind") if cp.upwind else tr(lang, "不限风向", "any side"),
-                                                  m=cp.min_distance_m), src.get("command_post", "")],
-        [tr(lang, "隔离半径", "isolation radius"), f"{plan.isolation_radius_m} m", src.get("isolation_radius_m", "")],
-        [tr(lang, "征用审批限额", "requisition approval above"), f"{plan.requisition_approval_threshold_cny:,} CNY",
+        [tr(lang, "commander"), f"{localized(lang, c, 'role')} ({_unit(catalog, c.unit)})", src.get("commander", "")],
+        [tr(lang, "command post"), tr(lang, "{w}, ≥ {m} m from the source",
+                                      w=tr(lang, "upwind") if cp.upwind else tr(lang, "any side"),
+                                      m=cp.min_distance_m), src.get("command_post", "")],
+        [tr(lang, "isolation radius"), f"{plan.isolation_radius_m} m", src.get("isolation_radius_m", "")],
+        [tr(lang, "requisition approval above"), f"{plan.requisition_approval_threshold_cny:,} CNY",
          src.get("requisition_approval_threshold_cny", "")],
-        [tr(lang, "信息报告", "upward reports"),
-         tr(lang, "首报 {a} 分钟内，续报每 {b} 分钟；报送 {r}", "first within {a} min, then every {b} min; to {r}",
-            a=up.first_report_deadline_min, b=up.followup_interval_min, r=", ".join(up.recipients)),
+        [tr(lang, "upward reports"),
+         tr(lang, "first within {a} min, then every {b} min; to {r}", a=up.first_report_deadline_min,
+            b=up.followup_interval_min, r=", ".join(up.recipients)),
          src.get("upward_reporting.first_report_deadline_min", "")],
     ]
-    print_table(tr(lang, "响应要点", "Plan"), ["", "", tr(lang, "来源", "source")], rows)
-    print_table(tr(lang, "工作组", "Groups"),
-                ["#", tr(lang, "工作组", "group"), tr(lang, "牵头", "lead"), tr(lang, "成员", "members"),
-                 tr(lang, "确认时限", "ack (min)"), tr(lang, "升级", "escalation"), tr(lang, "来源", "source")],
-                [[g.number, g.name_en if lang == "en" else g.name_zh, _unit(catalog, g.lead),
+    print_table(tr(lang, "Plan"), ["", "", "source"], rows)
+    print_table(tr(lang, "Groups"), ["#", "group", "lead", "members", "ack (min)", "escalation", "source"],
+                [[g.number, localized(lang, g, "name"), _unit(catalog, g.lead),
                   ", ".join(_unit(catalog, m) for m in g.members), g.ack_deadline_min,
                   " → ".join(f"{s.to}+{s.after_min}" for s in g.escalation), src.get(f"groups.{g.key}", "")]
                  for g in plan.groups])
-    print_table(tr(lang, "物资需求", "Resource needs"),
-                ["id", tr(lang, "工作组", "group"), tr(lang, "物资", "resource"), tr(lang, "数量", "qty"),
-                 tr(lang, "紧急度", "urgency"), tr(lang, "主/次", "role"), tr(lang, "时限", "min"), tr(lang, "来源", "source")],
+    print_table(tr(lang, "Resource needs"),
+                ["id", "group", "resource", "qty", "urgency", trc(lang, "need", "role"), "min", "source"],
                 [[n.id, n.group, f"{n.resource_type} {catalog.resource_types.get(n.resource_type, '')}", n.quantity,
                   n.urgency, n.role, n.deadline_min, src.get(f"groups.{n.group}.needs.{n.id}", "")]
                  for n in plan.all_needs()])
-    print_table(tr(lang, "行动清单", "Actions"),
-                [tr(lang, "工作组", "group"), tr(lang, "事项", "item"), tr(lang, "责任", "owner"), tr(lang, "时限", "min"),
-                 tr(lang, "来源", "source")],
-                [[g.key, a.item_en if lang == "en" else a.item_zh, a.owner, a.deadline_min,
+    print_table(tr(lang, "Actions"),
+                ["group", "item", trc(lang, "action", "owner"), "min", "source"],
+                [[g.key, localized(lang, a, "item"), a.owner, a.deadline_min,
                   src.get(f"groups.{g.key}.actions.{a.id}", "")] for g in plan.groups for a in g.actions])
-    console.print(tr(lang, "终止条件：", "Stand down when: ") + "；".join(
-        (s.text_en if lang == "en" else s.text_zh) for s in plan.stand_down), highlight=False)
+    console.print(tr(lang, "Stand down when: ") + "；".join(localized(lang, s, "text") for s in plan.stand_down),
+                  highlight=False)
 
 
 @app.command("show")
@@ -195,12 +191,12 @@ def diff(
         print_json([c.__dict__ for c in changes])
         return
     lang = state.lang
-    console.print(tr(lang, "{id}：{a} 级 → {b} 级（+ 增加  ~ 变更  - 减少）", "{id}: level {a} → {b} (+ added  ~ changed  - removed)",
-                     id=playbook_id, a=before.level, b=after.level), style="bold", highlight=False)
+    console.print(tr(lang, "{id}: level {a} → {b} (+ added  ~ changed  - removed)", id=playbook_id, a=before.level,
+                     b=after.level), style="bold", highlight=False)
     for change in changes:
         console.print(f"{change.text()}    ← {change.source}", markup=False, highlight=False, soft_wrap=True)
     if not changes:
-        console.print(tr(lang, "两个级别没有差异", "the two levels are the same"))
+        console.print(tr(lang, "the two levels are the same"))
 
 
 @app.command("schema")
@@ -214,4 +210,4 @@ def schema(output: Annotated[Path | None, typer.Option("--output", "-o", help="w
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror}") from None
-    console.print(tr(state.lang, "已写入 {p}", "written: {p}", p=output), highlight=False)
+    console.print(tr(state.lang, "written: {p}", p=output), highlight=False)

@@ -14,8 +14,8 @@ from models import requisition_store as ledger
 from models.db import session_scope
 from models.dispatch import RequisitionStatus
 from models.errors import InputError
+from models.i18n import tr
 from parklink.app import print_json, print_table, state
-from parklink.i18n import tr
 
 app = typer.Typer(help="征用台账 (requisition ledger): list, move along, settle.", no_args_is_help=True)
 
@@ -26,7 +26,7 @@ IdsArg = Annotated[list[int], typer.Argument(help="requisition ids")]
 def _show(rows, json_out: bool) -> None:
     if json_out:
         return print_json(rows)
-    print_table(tr(state.lang, "征用台账", "requisitions"),
+    print_table(tr(state.lang, "requisitions"),
                 ["id", "incident", "need", "holder", "depot", "resource_type", "quantity", "delivered", "returned",
                  "consumed", "unit_price", "amount", "status"],
                 [[r.id, r.incident_id, r.need_id, r.holder, r.depot, r.resource_type, r.quantity, r.delivered,
@@ -108,7 +108,7 @@ def settle(ids: IdsArg, json_out: JsonOpt = False) -> None:
     """Settle returned or consumed requisitions: prints what is paid per holder. All or nothing."""
     with session_scope(state.engine) as session:
         rows = ledger.settle(session=session, requisition_ids=ids)
-    _amounts(rows, tr(state.lang, "结算：应付各征用单位", "settled: amounts per holder"), json_out)
+    _amounts(rows, tr(state.lang, "settled: amounts per holder"), json_out)
 
 
 @app.command()
@@ -119,4 +119,4 @@ def owed(
     """What is owed per holder and not yet settled."""
     with session_scope(state.engine) as session:
         rows = ledger.amounts_owed(session=session, incident_id=incident)
-    _amounts(rows, tr(state.lang, "待结算：应付各征用单位", "owed per holder, not yet settled"), json_out)
+    _amounts(rows, tr(state.lang, "owed per holder, not yet settled"), json_out)

@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from models.errors import InputError
+from models.i18n import both
 from models.notification import replay_identity
 from models.types import utcnow
 from parklink.serving import LOOPBACK
@@ -200,11 +201,12 @@ class DrillGateway:
             return
         try:
             answer["get_status"] = (await client.get(url)).status_code
+            form_note, api_note = both("drill auto-answer")  # the page's person writes Chinese, the API's English
             if plan["method"] == "form":
-                resp = await client.post(url, data={"eta": str(plan["eta_min"]), "note": "演练自动应答"})
+                resp = await client.post(url, data={"eta": str(plan["eta_min"]), "note": form_note})
             else:
                 resp = await client.post(url.replace("/ack/", "/api/ack/", 1),
-                                         json={"eta_min": plan["eta_min"], "note": "drill auto-answer"})
+                                         json={"eta_min": plan["eta_min"], "note": api_note})
             answer["post_status"] = resp.status_code
         except httpx.HTTPError as exc:
             answer["error"] = f"{exc.__class__.__name__}: {exc}"

@@ -181,12 +181,12 @@ def assess(data: AssessmentInput) -> Assessment:
     checks = check_targets(kpis, data.targets)
     recommendations = [_recommend(c) for c in checks if not c.met]
     if kpis["unreachable_units"]:
-        recommendations.append(_texts(
+        recommendations.append(_texts(N_(
             "{n} unit(s) could not be reached at all: verify their liaisons, duty phones and fallback channels, "
-            "and run a liaison communication check.", n=kpis["unreachable_units"]))
+            "and run a liaison communication check."), n=kpis["unreachable_units"]))
     if kpis["dispatch_shortfall"]:
-        recommendations.append(_texts(
-            "resource shortfall of {n}: add reserves or sign requisition agreements with neighbouring enterprises.",
+        recommendations.append(_texts(N_(
+            "resource shortfall of {n}: add reserves or sign requisition agreements with neighbouring enterprises."),
             n=kpis["dispatch_shortfall"]))
     return Assessment(kpis=kpis, checks=checks, findings=_findings(kpis, checks), recommendations=recommendations)
 

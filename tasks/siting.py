@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.i18n import Msg, both
 from tasks.geo import destination
 
 
@@ -29,9 +30,10 @@ def site_command_post(*, latitude: float, longitude: float, wind_from_deg: float
     distance = max(float(min_distance_m), float(isolation_radius_m) + (margin_m if isolation_radius_m else 0.0))
     bearing = wind_from_deg % 360 if upwind else (wind_from_deg + 90) % 360
     lat, lon = destination(latitude, longitude, bearing, distance)
-    side_zh, side_en = ("上风向", "upwind") if upwind else ("侧风向", "crosswind")
+    reason_zh, reason_en = both("{distance} m {side} of the source (bearing {bearing}°), outside the isolation zone",
+                                side=Msg("upwind") if upwind else Msg("crosswind"), bearing=f"{bearing:.0f}",
+                                distance=f"{distance:.0f}")
     return CommandPostSite(
         latitude=round(lat, 6), longitude=round(lon, 6), distance_m=round(distance, 1), bearing_deg=round(bearing, 1),
-        reason_zh=f"事发点{side_zh}（方位 {bearing:.0f}°）{distance:.0f} 米，位于隔离区外",
-        reason_en=f"{distance:.0f} m {side_en} of the source (bearing {bearing:.0f}°), outside the isolation zone",
+        reason_zh=reason_zh, reason_en=reason_en,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from models.events import SYSTEM, CommandPostSet, Event, Graded, LevelSetBy, Opened, Resumed, Texts
-from models.i18n import tr
+from models.i18n import N_, tr
 from models.incident import Incident
 from models.incident_report import IncidentReport
 from models.playbook import ResolvedPlan
@@ -28,7 +28,7 @@ def choose_level(levels: list[str], plan_for: Callable[[str], ResolvedPlan], rep
                  level: str | None) -> LevelChoice:
     """The operator's level when given (already checked against `levels`), else the playbook's grading."""
     if level is not None:
-        msgid = "response level {level} set by the operator"
+        msgid = N_("response level {level} set by the operator")
         return LevelChoice(level, Texts(zh=tr("zh-CN", msgid, level=level), en=tr("en", msgid, level=level)),
                            LevelSetBy.operator)
     graded = grade(plan_for(levels[0]).grading, report)
