@@ -11,6 +11,7 @@ from pathlib import Path
 import markdown
 from jinja2.sandbox import SandboxedEnvironment
 
+from models.i18n import language
 from models.templating import sandbox
 from models.types import local_time
 
@@ -22,7 +23,7 @@ def environment(templates_dir: Path, *, html: bool) -> SandboxedEnvironment:
 
 
 def template_name(stem: str, lang: str) -> str:
-    return f"{stem}.{'en' if lang == 'en' else 'zh-CN'}.md.j2"
+    return f"{stem}.{language(lang)}.md.j2"
 
 
 def render_markdown(templates_dir: Path, stem: str, lang: str, context: dict) -> str:

@@ -52,7 +52,7 @@ class CommandPostSet(Payload):
     def text(self, lang: str) -> str:
         side = tr(lang, "upwind") if self.upwind else tr(lang, "crosswind")
         where = tr(lang, "{distance} m {side} of the source (bearing {bearing}°), outside the isolation zone",
-                   distance=f"{self.distance_m:.0f}", side=side, bearing=f"{self.bearing_deg:.0f}")
+                   distance=format(self.distance_m, ".0f"), side=side, bearing=format(self.bearing_deg, ".0f"))
         return tr(lang, "command post set up {where}; commander {commander}; the coordination group runs its office",
                   where=where, commander=self.commander.pick(lang))
 
@@ -143,7 +143,7 @@ class Dispatched(Payload):
 
     def text(self, lang: str) -> str:
         return tr(lang, "dispatch: {a} reserve allocations, {r} requisitions, shortfall {s} (no depot inside {radius} m)",
-                  a=self.reservations, r=self.requisitions, s=self.shortfall, radius=f"{self.radius_m:g}")
+                  a=self.reservations, r=self.requisitions, s=self.shortfall, radius=format(self.radius_m, "g"))
 
 
 class ApprovalOverdue(Payload):

@@ -31,6 +31,7 @@ from models.db import session_scope
 from models.directory import Liaison, LiaisonRole, Unit
 from models.errors import InputError
 from models.events import UnitStatus
+from models.i18n import is_english
 from models.notification import Notification
 from models.notification_store import acked_ids, notifications
 from models.types import utcnow
@@ -68,7 +69,9 @@ class _Directory:
 
     def name(self, code: str, lang: str) -> str:
         unit = self.units.get(code)
-        return (unit.name_en or unit.name_zh) if unit and lang == "en" else (unit.name_zh if unit else code)
+        if unit is None:
+            return code
+        return (unit.name_en or unit.name_zh) if is_english(lang) else unit.name_zh
 
     def resolve(self, unit: str, step: str) -> Liaison | None:
         code, _, role = step.partition("/")

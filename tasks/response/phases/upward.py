@@ -12,7 +12,7 @@ from typing import Any
 from models.events import Event, UpwardReported
 from models.incident import Incident
 from models.playbook import ResolvedPlan
-from tasks.response.context import incident_context, local, plan_context
+from tasks.response.context import incident_context, local, pick, plan_context
 from tasks.response.results import Outcome, UpwardReportResult
 from tasks.response.run import Run
 
@@ -27,12 +27,12 @@ def report_context(run: Run, plan: ResolvedPlan, seq: int, *, incident: Incident
                    now: datetime) -> dict[str, Any]:
     """What the upward-report template may say (models.templating.FILE_CONTEXT names); `reporter` is the
     office's duty liaison (name, phone) who signs it."""
-    reporter = names.get(plan.office_unit, (plan.office_unit, plan.office_unit))
+    office_names = names.get(plan.office_unit, (plan.office_unit, plan.office_unit))
     return {
         "park": park, "incident": incident_context(incident, names, run.lang), "plan": plan_context(plan),
         "report": {"number": seq, "kind": "first" if seq == 1 else "followup", "reported_at": local(now),
                    "reporter_unit": plan.office_unit,
-                   "reporter_unit_name": reporter[1] if run.lang == "en" else reporter[0],
+                   "reporter_unit_name": pick(office_names, run.lang),
                    "reporter_name": reporter[0], "reporter_phone": reporter[1], "casualties_note": "",
                    "loss_estimate_note": "", "measures": measures or ["—"], "other": "",
                    "next_report_at": local(due_at(incident.reported_at, plan, seq + 1, run.time_scale))},
