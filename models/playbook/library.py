@@ -12,12 +12,12 @@ models.playbook.references) and the templates folder.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from models.did_you_mean import did_you_mean
 from models.errors import InputError, NotFound
 from models.playbook.checks import check_numbers, check_references, check_text_fields
 from models.playbook.errors import Issue, IssueKind, PlaybookInvalid, sort_issues
@@ -167,8 +167,7 @@ class PlaybookSet:
 
     def _get(self, playbook_id: str) -> dict[str, ResolvedPlan]:
         if playbook_id not in self.plans:
-            close = difflib.get_close_matches(playbook_id, self.ids(), n=1, cutoff=0.5)
-            hint = f"; did you mean `{close[0]}`?" if close else ""
+            hint = did_you_mean(playbook_id, self.ids(), cutoff=0.5)
             raise NotFound(f"unknown playbook `{playbook_id}`{hint} (playbooks: {', '.join(self.ids())})")
         return self.plans[playbook_id]
 
