@@ -88,13 +88,12 @@ async def _floor_run(engine, settings, plan, n: int) -> tuple[float, float]:
     from models.dispatch_store import stand_down
     from models.incident import Incident
     from models.incident_store import record_event
-    from tasks.dispatch import Position
+    from models.position import Position
     from tasks.dispatch_reserve import reserve_with_replan
     from tasks.notify.escalation import _Directory
     from tasks.notify.sender import Context, Sender, Target
     from tasks.notify.texts import Message
     from tasks.response.context import unit_codes
-    from tasks.response.dispatching import to_dispatch_needs
 
     incident_id = f"BENCH-FLOOR-{n:03d}"
     t0 = datetime.now(UTC)
@@ -120,7 +119,7 @@ async def _floor_run(engine, settings, plan, n: int) -> tuple[float, float]:
             await sender.deliver(rows)
 
     await asyncio.gather(*(group(g) for g in plan.groups), asyncio.to_thread(
-        reserve_with_replan, engine, incident_id, to_dispatch_needs(plan.all_needs()), Position(36.1531, 112.288),
+        reserve_with_replan, engine, incident_id, plan.all_needs(), Position(36.1531, 112.288),
         exclude_radius_m=plan.isolation_radius_m))
     marks = _marks(engine, incident_id, t0)
     with session_scope(engine) as session:

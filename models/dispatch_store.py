@@ -20,11 +20,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import text, tuple_
 from sqlmodel import Session, select
 
+from models.allocation import Plan, StockLine
 from models.dispatch import (
     DispatchNeed,
     Requisition,
@@ -35,9 +35,6 @@ from models.dispatch import (
 from models.errors import ImportRejected, ParkLinkError, RowError
 from models.inventory import Depot, ResourceType, Stock
 from models.types import utcnow
-
-if TYPE_CHECKING:  # the plan's shape; models never import tasks at run time
-    from tasks.dispatch.types import Plan
 
 LOCK_CHUNK = 400  # stock keys per locking SELECT (SQLite allows 32,766 bound parameters)
 
@@ -51,16 +48,6 @@ class StalePlan(ParkLinkError):
         super().__init__(message or f"the plan is stale: stock changed since it was made ({detail}); re-plan")
 
 
-class AvailableRow(NamedTuple):
-    depot: str
-    owner: str
-    kind: str
-    latitude: float
-    longitude: float
-    resource_type: str
-    available: int
-
-
 @dataclass
 class ApplyResult:
     incident_id: str
@@ -68,7 +55,7 @@ class ApplyResult:
     requisitions: list[Requisition] = field(default_factory=list)
     needs: list[DispatchNeed] = field(default_factory=list)
     skipped_needs: list[str] = field(default_factory=list)
-    plan: Any = None
+    plan: Plan | None = None
     attempts: int = 1
 
 
@@ -110,7 +97,7 @@ def lock_stock(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[
     return found
 
 
-def available_stock(*, session: Session, resource_types: Iterable[str] | None = None) -> list[AvailableRow]:
+def available_stock(*, session: Session, resource_types: Iterable[str] | None = None) -> list[StockLine]:
     """What each depot can still give: quantity − reserved, with the depot's owner, kind and position."""
     query = (select(Stock.depot, Depot.owner, Depot.kind, Depot.latitude, Depot.longitude, Stock.resource_type,
                     Stock.quantity - Stock.reserved).join(Depot, Depot.code == Stock.depot)
@@ -120,7 +107,7 @@ def available_stock(*, session: Session, resource_types: Iterable[str] | None = 
         if not types:
             return []
         query = query.where(Stock.resource_type.in_(types))
-    return [AvailableRow(d, o, str(getattr(k, "value", k)), la, lo, t, int(a))
+    return [StockLine(d, o, str(getattr(k, "value", k)), la, lo, t, int(a))
             for d, o, k, la, lo, t, a in session.exec(query).all()]
 
 

@@ -18,12 +18,10 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 
-from tasks.dispatch.travel import GreatCircle, TravelEstimate, great_circle_km
-from tasks.dispatch.types import (
+from models.allocation import (
     RESERVE_KINDS,
     Allocation,
     Excluded,
-    Leg,
     Need,
     Plan,
     Position,
@@ -31,6 +29,7 @@ from tasks.dispatch.types import (
     Shortfall,
     StockLine,
 )
+from tasks.dispatch.travel import GreatCircle, Leg, TravelEstimate, great_circle_km
 
 
 def _reason(kind: str, km: float, *, nearest: bool, split: bool, late_by: float | None) -> tuple[str, str]:

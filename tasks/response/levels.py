@@ -7,9 +7,10 @@ delta need `<id>@<level>` for the extra units, so nothing is reserved twice).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from models.playbook import GroupPlan, Need, ResolvedPlan
+from models.allocation import Need
+from models.playbook import GroupPlan, ResolvedPlan
 from tasks.response.context import unit_codes
 
 
@@ -64,7 +65,6 @@ def level_delta(before: ResolvedPlan, after: ResolvedPlan, enterprise: str | Non
         if old is None:
             delta.new_needs.append(need)
         elif need.quantity > old.quantity:
-            delta.new_needs.append(need.model_copy(update={"id": f"{need.id}@{after.level}",
-                                                          "quantity": need.quantity - old.quantity}))
+            delta.new_needs.append(replace(need, id=f"{need.id}@{after.level}", quantity=need.quantity - old.quantity))
     delta.dropped_needs = [i for i in old_needs if i not in {n.id for n in after.all_needs()}]
     return delta
