@@ -85,10 +85,10 @@ async def _flow_run(engine, n: int) -> tuple[float, float]:
 async def _floor_run(engine, settings, plan, n: int) -> tuple[float, float]:
     """The same work without Prefect: rows, concurrent sends per group, the reservation."""
     from models.db import session_scope
-    from models.dispatch_store import stand_down
     from models.incident import Incident
     from models.incident_store import record_event
     from models.position import Position
+    from models.release_store import stand_down
     from tasks.dispatch_reserve import reserve_with_replan
     from tasks.notify.escalation import _Directory
     from tasks.notify.sender import Context, Sender, Target

@@ -20,10 +20,11 @@ from sqlmodel import select
 
 from models.allocation import Plan
 from models.db import session_scope
-from models.dispatch_store import list_reservations, stand_down
+from models.dispatch_store import list_reservations
 from models.errors import InputError, RowError
 from models.inventory import ResourceType
 from models.position import parse_position
+from models.release_store import stand_down
 from parklink.app import print_json, print_table, state
 from parklink.i18n import tr
 from tasks.dispatch import GreatCircle, NeedsRejected, plan_dispatch, read_needs_file
