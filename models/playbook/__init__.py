@@ -19,6 +19,7 @@ from models.playbook.library import (
     default_catalog,
     load_playbook_text,
     load_playbooks,
+    require_level,
     resolve,
     validate,
 )
@@ -41,5 +42,5 @@ __all__ = [
     "ALL_LEVELS", "GROUP_KEYS", "INCIDENT_ENTERPRISE", "LEVELS_STATUTORY", "SINGLE_LEVEL", "ActionPlan", "Catalog",
     "CommandPostPlan", "CommanderPlan", "Escalation", "GradingPlan", "GroupPlan", "Issue", "IssueKind", "Need",
     "PlaybookInvalid", "PlaybookSet", "ResolvedPlan", "UpwardReportingPlan", "Validation", "default_catalog",
-    "load_playbook_text", "load_playbooks", "normalise_un", "resolve", "validate",
+    "load_playbook_text", "load_playbooks", "normalise_un", "require_level", "resolve", "validate",
 ]
