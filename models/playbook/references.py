@@ -1,9 +1,10 @@
 """What playbook references are checked against: the directory's units, the catalogue's resource types
 and the templates folder.
 
-    Catalog.from_session(session)       the database (the record, once `parklink init` has run)
-    Catalog.from_sample_park(folder)    data/sample-park/*.yaml, when there is no database yet
-    Catalog.with_templates(folder)      adds the names of templates present in every language
+    models.park_store.playbook_catalog(session=…)  the database (the record, once `parklink init` has run)
+    Catalog.from_session(session)                  the same; kept until its last caller switches
+    Catalog.from_sample_park(folder)               data/sample-park/*.yaml, when there is no database yet
+    Catalog.with_templates(folder)                 adds the names of templates present in every language
 
 Reading the database is the caller's business (it passes the session); nothing here opens one.
 """
@@ -30,15 +31,10 @@ class Catalog:
 
     @classmethod
     def from_session(cls, session) -> Catalog:
-        from models.park_store import list_resource_types, list_units
+        """Kept for callers not yet switched: use `models.park_store.playbook_catalog(session=…)`."""
+        from models.park_store import playbook_catalog
 
-        units = list_units(session=session, include_inactive=True)
-        return cls(
-            units={u.code: u.name_zh for u in units if u.active},
-            inactive_units={u.code: u.name_zh for u in units if not u.active},
-            resource_types={t.code: t.name_zh for t in list_resource_types(session=session)},
-            origin="database",
-        )
+        return playbook_catalog(session=session)
 
     @classmethod
     def from_sample_park(cls, folder: Path) -> Catalog:
