@@ -102,8 +102,7 @@ def plan_dispatch(needs: Iterable[Need], stock: Iterable[StockLine], at: Positio
             gc.enable()
 
 
-def _plan(needs: tuple[Need, ...], stock: Iterable[StockLine], at: Position, travel: TravelEstimate | None,
-          exclude_radius_m: float) -> Plan:
+def _check(needs: tuple[Need, ...]) -> None:
     seen: set[str] = set()
     for need in needs:
         if need.id in seen:
@@ -111,30 +110,42 @@ def _plan(needs: tuple[Need, ...], stock: Iterable[StockLine], at: Position, tra
         seen.add(need.id)
         if need.quantity <= 0:
             raise ValueError(f"need `{need.id}`: quantity must be positive")
-    travel = travel or GreatCircle()
-    info, avail = _depots(stock)
-    legs, excluded = _usable_legs(info, at, travel, exclude_radius_m)
 
-    # Per depot, once: identity and rounded leg. Per type, the usable depots in service order: reserves
-    # (pooled) before requisitionable holders, then earliest arrival, kilometres, code. `left` is what each
-    # still has; `cursor` skips the exhausted for good.
+
+def _service_order(types: set[str], info: dict[str, StockLine], avail: dict[str, dict[str, int]],
+                   legs: dict[str, Leg]) -> tuple[dict[str, list[tuple]], dict[str, list[int]]]:
+    """Per type, the usable depots in service order — reserves (pooled) before requisitionable holders,
+    then earliest arrival, kilometres, code — as (code, owner, is_reserve, km, eta, raw eta, reason cache),
+    and what each still has."""
+    # Per depot, once: identity and rounded leg.
     facts = {c: (c, info[c].owner, info[c].kind in RESERVE_KINDS, round(leg.distance_km, 3), round(leg.eta_min, 1),
                  leg.eta_min, {}) for c, leg in legs.items()}
     # One sort of the depots in service order; each type takes its depots from it in that order (linear).
     ranked = sorted(facts, key=lambda c: (not facts[c][2], facts[c][5], legs[c].distance_km, c))
     order: dict[str, list[tuple]] = {}
     left: dict[str, list[int]] = {}
-    for rtype in {n.resource_type for n in needs}:
+    for rtype in types:
         by_depot = avail.get(rtype, {})
         codes = [c for c in ranked if c in by_depot]
         order[rtype] = [facts[c] for c in codes]
         left[rtype] = [by_depot[c] for c in codes]
-    cursor: dict[str, int] = dict.fromkeys(order, 0)
+    return order, left
+
+
+def _plan(needs: tuple[Need, ...], stock: Iterable[StockLine], at: Position, travel: TravelEstimate | None,
+          exclude_radius_m: float) -> Plan:
+    _check(needs)
+    travel = travel or GreatCircle()
+    info, avail = _depots(stock)
+    legs, excluded = _usable_legs(info, at, travel, exclude_radius_m)
+    order, left = _service_order({n.resource_type for n in needs}, info, avail, legs)
+    cursor: dict[str, int] = dict.fromkeys(order, 0)  # skips the exhausted depots of a type for good
 
     allocations: list[Allocation] = []
     requisitions: list[Requisition] = []
     shortfalls: list[Shortfall] = []
-    for need in sorted(needs, key=Need.rank):
+    ranked = tuple(sorted(needs, key=Need.rank))
+    for need in ranked:
         rtype, remaining, i = need.resource_type, need.quantity, cursor[need.resource_type]
         rows, stock_left = order[rtype], left[rtype]
         deadline = need.deadline_min
@@ -168,6 +179,6 @@ def _plan(needs: tuple[Need, ...], stock: Iterable[StockLine], at: Position, tra
         if remaining:
             shortfalls.append(Shortfall(need.id, rtype, remaining))
 
-    return Plan(needs=tuple(sorted(needs, key=Need.rank)), allocations=tuple(allocations),
+    return Plan(needs=ranked, allocations=tuple(allocations),
                 requisitions=tuple(requisitions), shortfalls=tuple(shortfalls), excluded=tuple(excluded),
                 position=at)
