@@ -6,7 +6,8 @@ nothing planned: an unknown resource type (with the nearest known code), a zero,
 quantity, an urgency outside 1–3, a role other than primary | secondary, a duplicate id, an unknown
 field, a position off the globe.
 
-Pure: the catalogue's codes come in as a set. Positions (`at`) are read by `models.position.parse_position`.
+Pure: the catalogue's codes come in as a set. `at` is read by models.position.parse_position, the hints by
+models.did_you_mean.
 """
 
 from __future__ import annotations
