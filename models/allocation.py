@@ -51,6 +51,15 @@ class Need:
     note_zh: str | None = None
     note_en: str | None = None
 
+    @classmethod
+    def of(cls, spec) -> Need:
+        """From anything with the same attributes (a row, a playbook's need). A playbook's need is a Need
+        already; this stays for callers written before there was one Need (the deadline becomes a float)."""
+        deadline = getattr(spec, "deadline_min", None)
+        return cls(id=str(spec.id), resource_type=str(spec.resource_type), quantity=int(spec.quantity),
+                   urgency=int(spec.urgency), role=spec.role, group=getattr(spec, "group", None),
+                   deadline_min=None if deadline is None else float(deadline))
+
     def rank(self) -> tuple:
         """Most urgent first, then primary before secondary, then earliest deadline, then id."""
         deadline = self.deadline_min if self.deadline_min is not None else float("inf")
