@@ -85,8 +85,9 @@ async def _flow_run(engine, n: int) -> tuple[float, float]:
 async def _floor_run(engine, settings, plan, n: int) -> tuple[float, float]:
     """The same work without Prefect: rows, concurrent sends per group, the reservation."""
     from models.db import session_scope
+    from models.event_store import record_events
+    from models.events import Event, Resumed
     from models.incident import Incident
-    from models.incident_store import record_event
     from models.position import Position
     from models.release_store import stand_down
     from tasks.dispatch_reserve import reserve_with_replan
@@ -103,9 +104,9 @@ async def _floor_run(engine, settings, plan, n: int) -> tuple[float, float]:
             session.add(Incident(id=incident_id, playbook_id="hazmat-leak", playbook_hash=plan.content_hash,
                                  level=LEVEL, latitude=36.1531, longitude=112.288, enterprise="qy-ha", drill=True))
             session.flush()
-            for step in ("opened", "graded", "command-post"):
-                record_event(session=session, incident=incident_id, key=f"{incident_id}:{step}", actor="bench",
-                             kind=step, zh=step, en=step)
+            record_events(session=session, incident=incident_id, events=[
+                Event(key=f"{incident_id}:{step}", actor="bench", payload=Resumed())
+                for step in ("opened", "graded", "command-post")])
 
     await asyncio.to_thread(open_incident)
     directory = await asyncio.to_thread(_Directory, engine)

@@ -134,3 +134,12 @@ class DutyShift(SQLModel, table=True):
     ends_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     round_the_clock: bool = False
     reason: DutyReason = Field(default=DutyReason.routine, sa_type=enum_type(DutyReason))
+
+
+class Park(SQLModel, table=True):
+    """The park itself, as notices and reports name it (one row, from the directory's `park:` section)."""
+
+    __tablename__ = "park"
+    id: int = Field(default=1, primary_key=True)
+    name_zh: str = Field(max_length=120)
+    name_en: str | None = Field(default=None, max_length=200)

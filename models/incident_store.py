@@ -1,7 +1,6 @@
 """Persistence of incidents and their activity log: keyword-only functions that take the session.
 
-Every effect the response has is written once: `record_event` inserts under a unique idempotency key and
-returns the existing row when the key is already there (a retried task or a re-run flow).
+The activity log has its own writer (models.event_store), reports and assessments theirs (models.report_store).
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.errors import InputError, NotFound
-from models.incident import Incident, IncidentStatus, LevelChange, TimelineEvent
+from models.incident import Incident, IncidentStatus, LevelChange
 from models.types import SHANGHAI, utcnow
 
 
@@ -32,6 +31,10 @@ def get_incident(*, session: Session, incident_id: str) -> Incident:
     if incident is None:
         raise NotFound(f"incident `{incident_id}` not found; see `parklink history`")
     return incident
+
+
+def find_incident(*, session: Session, incident_id: str) -> Incident | None:
+    return session.get(Incident, incident_id)
 
 
 def open_incident(*, session: Session, incident: Incident) -> tuple[Incident, bool]:
@@ -53,25 +56,45 @@ def open_incident(*, session: Session, incident: Incident) -> tuple[Incident, bo
         return existing, False
 
 
-def record_event(*, session: Session, incident: str, key: str, actor: str, kind: str, zh: str, en: str,
-                 data: dict[str, Any] | None = None, at: datetime | None = None) -> tuple[TimelineEvent, bool]:
-    """Append to the activity log once per key; returns (event, created)."""
-    existing = session.exec(select(TimelineEvent).where(TimelineEvent.key == key)).first()
-    if existing is not None:
-        return existing, False
-    event = TimelineEvent(incident=incident, key=key, actor=actor, kind=kind, summary_zh=zh, summary_en=en,
-                          data=data or {}, at=at or utcnow())
-    try:
-        with session.begin_nested():
-            session.add(event)
-        return event, True
-    except IntegrityError:
-        return session.exec(select(TimelineEvent).where(TimelineEvent.key == key)).one(), False
+def set_flow_run(*, session: Session, incident_id: str, flow_run_id: str) -> Incident:
+    incident = get_incident(session=session, incident_id=incident_id)
+    incident.flow_run_id = flow_run_id
+    session.add(incident)
+    return incident
 
 
-def timeline(*, session: Session, incident: str) -> list[TimelineEvent]:
-    return list(session.exec(select(TimelineEvent).where(TimelineEvent.incident == incident)
-                             .order_by(TimelineEvent.at, TimelineEvent.id)).all())
+def set_command_post(*, session: Session, incident_id: str, commander: str, at: datetime, latitude: float,
+                     longitude: float) -> Incident:
+    incident = get_incident(session=session, incident_id=incident_id)
+    incident.commander, incident.command_post_at = commander, at
+    incident.command_post_latitude, incident.command_post_longitude = latitude, longitude
+    session.add(incident)
+    return incident
+
+
+def apply_level_change(*, session: Session, change_id: int, added: dict[str, Any],
+                       now: datetime | None = None) -> LevelChange:
+    """Mark a requested change applied (with what it added) and move the incident to its level."""
+    change = session.get(LevelChange, change_id)
+    incident = get_incident(session=session, incident_id=change.incident)
+    change.applied_at, change.added = now or utcnow(), added
+    incident.level = change.to_level
+    session.add_all([change, incident])
+    return change
+
+
+def stand_down_requested(*, session: Session, incident_id: str) -> bool:
+    return get_incident(session=session, incident_id=incident_id).stand_down_requested_at is not None
+
+
+def close_incident(*, session: Session, incident_id: str, now: datetime | None = None) -> Incident:
+    """Stood down: the time is kept from the first close, the status is closed."""
+    incident = get_incident(session=session, incident_id=incident_id)
+    if incident.stood_down_at is None:
+        incident.stood_down_at = now or utcnow()
+    incident.status = IncidentStatus.closed
+    session.add(incident)
+    return incident
 
 
 def request_level_change(*, session: Session, incident_id: str, to_level: str, by: str = "operator",

@@ -1,7 +1,8 @@
 """Settings of the notification channels, the acknowledgement service and drills (issue 5).
 
 Mixed into `models.settings.Settings`, so every field is read from a PARKLINK_* variable. Secrets come only
-from the environment (or a Prefect block the caller reads into the environment), never from the repo.
+from the environment (or a Prefect block the caller reads into the environment), never from the repo. Each
+channel module (tasks/notify/channels/<type>.py) reads its own variables below into its own `Config`.
 
     PARKLINK_ACK_BASE_URL       public URL of `parklink serve`; every message carries <it>/ack/<token>
     PARKLINK_ACK_SECRET         server key that signs acknowledgement tokens (secret)

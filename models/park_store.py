@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from models.directory import Liaison, LiaisonBase, LiaisonRole, Unit, UnitBase, UnitPublic
+from models.directory import Liaison, LiaisonBase, LiaisonRole, Park, Unit, UnitBase, UnitKind, UnitPublic
 from models.inventory import Depot, DepotBase, ResourceType, ResourceTypeBase, Stock, StockBase, StockPublic
 from models.playbook.references import Catalog
 from models.types import utcnow
@@ -156,6 +156,12 @@ def list_liaisons(*, session: Session, unit: str | None = None, active_only: boo
     return list(session.exec(query).all())
 
 
+def primary_liaison(*, session: Session, unit: str) -> Liaison | None:
+    """The unit's active primary liaison (there is at most one)."""
+    return session.exec(select(Liaison).where(Liaison.unit == unit, Liaison.role == LiaisonRole.primary,
+                                              Liaison.active)).first()
+
+
 def list_stock(*, session: Session, resource_type: str | None = None, depot: str | None = None) -> list[StockPublic]:
     query = (select(Stock, Depot, ResourceType).join(Depot, Depot.code == Stock.depot)
              .join(ResourceType, ResourceType.code == Stock.resource_type).order_by(Stock.depot, Stock.resource_type))
@@ -220,3 +226,31 @@ def directory_problems(*, session: Session, max_age_days: int, now: datetime | N
             elif li.last_verified_at < cutoff:
                 problems.append(DirectoryProblem(unit.code, li.name, "verification_stale"))
     return problems
+
+
+def get_unit(*, session: Session, code: str) -> Unit | None:
+    return session.get(Unit, code)
+
+
+def unit_names(*, session: Session) -> dict[str, tuple[str, str]]:
+    """code → (zh name, en name — the zh one when the directory has none)."""
+    return {u.code: (u.name_zh, u.name_en or u.name_zh) for u in session.exec(select(Unit)).all()}
+
+
+def set_park(*, session: Session, name_zh: str, name_en: str | None) -> bool:
+    """Record the park's names; True when they changed."""
+    park = session.get(Park, 1)
+    if park is None:
+        session.add(Park(id=1, name_zh=name_zh, name_en=name_en))
+        return True
+    return _apply(park, {"name_zh": name_zh, "name_en": name_en})
+
+
+def get_park(*, session: Session) -> Park:
+    """The park's names: the directory's `park:` section, else its top park body's (the management committee)."""
+    park = session.get(Park, 1)
+    if park is not None:
+        return park
+    top = session.exec(select(Unit).where(Unit.kind == UnitKind.park_body, Unit.parent.is_(None))
+                       .order_by(Unit.code)).first()
+    return Park(name_zh=top.name_zh if top else "—", name_en=top.name_en if top else None)

@@ -4,6 +4,8 @@
     PARKLINK_DATABASE_URL  SQLAlchemy URL (default: SQLite file parklink.db under PARKLINK_HOME)
     PARKLINK_LANG          zh-CN (default) or en
     PARKLINK_DISPATCH_SPEED_KMH  road speed for the straight-line travel estimate (default 40)
+    PARKLINK_PARK_NAME_ZH, PARKLINK_PARK_NAME_EN  the park's name in notices and reports (default: the
+                           directory's `park:` section, else its top park body's name)
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
     engine_port: int = Field(default=4200, ge=1, le=65535, description="port of ParkLink's local Prefect server")
     engine_database_url: str | None = Field(default=None, description="database of the local Prefect server "
                                             "(default: SQLite under PARKLINK_HOME/prefect)")
+    park_name_zh: str | None = Field(default=None, description="the park's name in notices and reports "
+                                     "(default: the directory's `park:` section)")
+    park_name_en: str | None = Field(default=None, description="its English name")
     dispatch_speed_kmh: float = Field(default=40.0, gt=0, le=200,
                                       description="road speed for the straight-line travel estimate")
 

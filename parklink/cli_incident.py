@@ -13,7 +13,6 @@ from models.db import session_scope
 from models.dispatch import RequisitionStatus, ReservationStatus
 from models.dispatch_store import list_reservations
 from models.errors import InputError, NotFound
-from models.incident import AssessmentRecord
 from models.incident_store import (
     get_incident,
     level_changes,
@@ -22,6 +21,7 @@ from models.incident_store import (
     request_stand_down,
 )
 from models.playbook import load_playbooks
+from models.report_store import assessments
 from models.requisition_store import approve, list_requisitions
 from models.types import local_time
 from parklink.app import console, print_json, print_table, state
@@ -96,23 +96,22 @@ def report(incident: Annotated[str, typer.Argument(help="incident id")],
     """Print (or write) the after-action assessment of an incident."""
     if fmt not in ("md", "html"):
         raise InputError(f"--format `{fmt}`: choose md or html", exit_code=2)
-    from sqlmodel import select
-
     with session_scope(state.engine) as session:
         current = get_incident(session=session, incident_id=incident)
-        rows = session.exec(select(AssessmentRecord).where(AssessmentRecord.incident == incident)).all()
+        rows = assessments(session=session, incident=incident)
     if not rows:
         raise NotFound(f"incident `{incident}` has no assessment yet; it is written at stand-down")
     record = next((r for r in rows if r.lang == state.lang), None)
     if record is None:  # assessed in another language: render this one from the same records
-        from tasks.response.closing import write_assessment
-        from tasks.response.runtime import Run, library
+        from tasks.response.assessing import write_assessment
+        from tasks.response.run import Run
+        from tasks.response.runtime import library
 
         run = Run(incident_id=current.id, playbook=current.playbook_id, level=current.level, lang=state.lang,
                   time_scale=current.time_scale, drill=current.drill, enterprise=current.enterprise)
         plan = library(state.settings).resolve(current.playbook_id, current.level)
         written = write_assessment(state.engine, state.settings, run, plan)
-        text = written["markdown_text"] if fmt == "md" else Path(written["html"]).read_text(encoding="utf-8")
+        text = written.markdown_text if fmt == "md" else Path(written.html).read_text(encoding="utf-8")
     else:
         text = record.markdown if fmt == "md" else record.html
     if output:

@@ -17,11 +17,12 @@ from sqlmodel import select
 from models.db import session_scope
 from models.directory import Unit, UnitKind
 from models.errors import InputError
+from models.incident_report import IncidentReport, parse_position
 from models.playbook import PlaybookInvalid, normalise_un
 from parklink import engine as engine_manager
 from parklink.app import print_json, state
 from parklink.respond_view import follow, print_result
-from tasks.response.report import IncidentReport, parse_position
+from tasks.response.results import ResponseResult
 from tasks.response.runtime import library as playbook_library
 
 
@@ -160,12 +161,11 @@ def respond_command(
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     flow_state, result = asyncio.run(_run(playbook, report, level, drill, scale, state.lang, hold, answer_rate, seed,
                                           json_out))
-    if not isinstance(result, dict):
+    if not isinstance(result, ResponseResult):
         raise InputError(f"the run ended {flow_state.type.value}: {flow_state.message}")
-    result["state"] = flow_state.type.value
-    result["ui_url"] = ui_link(result.get("flow_run_id"))
+    result = result.model_copy(update={"state": flow_state.type.value, "ui_url": ui_link(result.flow_run_id)})
     if json_out:
-        print_json(result)
+        print_json(result.model_dump(mode="json"))
     else:
         print_result(result, state.lang)
     if not flow_state.is_completed():

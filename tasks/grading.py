@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from models.incident_report import IncidentReport
 from models.playbook.plan import GradingPlan, normalise_un
 from models.playbook.schema import LEVEL_NAMES
 
@@ -26,23 +27,6 @@ FLAGS = {
     "hazmat_release": ("发生危险化学品泄漏", "hazardous chemicals are released"),
     "outside_park": ("影响超出园区边界", "effects reach beyond the park fence"),
 }
-
-
-@dataclass(frozen=True)
-class IncidentReport:
-    deaths: int = 0
-    serious_injuries: int = 0
-    direct_loss_cny: float = 0
-    evacuated: int = 0
-    chemical: str | None = None  # UN number, e.g. "UN1017" or "1017"
-    drinking_water_cut: bool = False
-    hazmat_release: bool = False
-    outside_park: bool = False
-
-    def __post_init__(self) -> None:
-        for name in CRITERIA:
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)
@@ -89,12 +73,12 @@ def grade(rules: GradingPlan, report: IncidentReport) -> Grade:
         if thresholds is None:
             continue
         met = [(name, bound) for name, bound in thresholds.model_dump(exclude_none=True).items()
-               if getattr(report, name) >= bound]
+               if report.criterion(name) >= bound]
         if met:
             level = candidate
             for name, bound in met:
                 zh, en = CRITERIA[name][0], CRITERIA[name][1]
-                value = getattr(report, name)
+                value = report.criterion(name)
                 reasons.append(Reason(
                     f"{zh} {_amount(name, value, 'zh-CN')}，达到 {_level_label(candidate, 'zh-CN')}标准"
                     f"（≥ {_amount(name, bound, 'zh-CN')}）",
@@ -109,7 +93,7 @@ def grade(rules: GradingPlan, report: IncidentReport) -> Grade:
     if chemical and chemical in rules.min_level_for_chemicals:
         floors.append((rules.min_level_for_chemicals[chemical], f"涉及 {chemical}", f"{chemical} is involved"))
     for flag, (zh, en) in FLAGS.items():
-        if getattr(report, flag) and flag in rules.min_level_for_flags:
+        if report.flag(flag) and flag in rules.min_level_for_flags:
             floors.append((rules.min_level_for_flags[flag], zh, en))
     for floor, zh, en in floors:
         if _higher(floor, level) == floor and floor != level:

@@ -11,11 +11,13 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.dispatch import DispatchNeed, Reservation
-from models.incident import Incident, TimelineEvent
+from models.event_store import events
+from models.incident import Incident
 from models.notification import Notification
 from models.settings import get_settings
 from parklink.cli_respond import _exported
 from parklink.drill import drill_environment
+from tasks.response.results import ResponseResult
 
 SCALE = 300.0  # a 15-minute deadline lasts 3 s; gateway "people" answer within 0.05–0.8 s
 
@@ -23,7 +25,7 @@ SCALE = 300.0  # a 15-minute deadline lasts 3 s; gateway "people" answer within 
 @dataclass
 class Drill:
     state: object
-    result: dict
+    result: ResponseResult
     gateway: dict
 
 
@@ -55,13 +57,16 @@ def records(engine, incident_id: str) -> dict:
             "notifications": session.exec(select(Notification).where(Notification.context_id == incident_id)).all(),
             "reservations": session.exec(select(Reservation).where(Reservation.incident_id == incident_id)).all(),
             "needs": session.exec(select(DispatchNeed).where(DispatchNeed.incident_id == incident_id)).all(),
-            "events": session.exec(select(TimelineEvent).where(TimelineEvent.incident == incident_id)).all(),
+            "events": events(session=session, incident=incident_id),
         }
 
 
-def once_each(notifications) -> bool:
-    keys = Counter(n.idempotency_key for n in notifications)
-    return all(v == 1 for v in keys.values())
+def received_once(gateway: dict, notifications) -> bool:
+    """Every message the record says was delivered reached the drill gateway exactly once, and nothing else did
+    (counted at the receiving end, by the idempotency key each request carries)."""
+    received = Counter(m["key"] for m in gateway["messages"])
+    delivered = {n.idempotency_key for n in notifications if n.delivered_at is not None}
+    return set(received) == delivered and set(received.values()) <= {1}
 
 
 def prefect_api_env() -> dict[str, str]:

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+from models.events import UnitStatus
 from models.settings import REPO_ROOT
 from tasks.assessment import (
     AssessmentInput,
-    DispatchResult,
-    GroupResult,
-    ReportResult,
-    UnitResult,
+    DispatchFacts,
+    GroupFacts,
+    ReportFacts,
+    UnitFacts,
     assess,
 )
-from tasks.report_render import render_html, render_markdown
+from tasks.documents import render_html, render_markdown
 
 T0 = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 
@@ -25,16 +26,16 @@ def at(seconds: float) -> datetime:
 
 def sample(**over) -> AssessmentInput:
     groups = [
-        GroupResult("rescue", "抢险救援组", "rescue", at(1), [
-            UnitResult("xfjydd", "acknowledged", at(5), "甲"), UnitResult("gaj", "acknowledged", at(9), "乙")], 2),
-        GroupResult("medical", "医疗救护和疫情防疫组", "medical & epidemic", at(1), [
-            UnitResult("wjtj", "acknowledged", at(7), "丙"), UnitResult("jkzx", "escalated", None, None, ["jkzx/丁"]),
-            UnitResult("yljt", "unreachable")], 3, 1),
+        GroupFacts("rescue", "抢险救援组", "rescue", at(1), [
+            UnitFacts("xfjydd", UnitStatus.acknowledged, at(5), "甲"), UnitFacts("gaj", UnitStatus.acknowledged, at(9), "乙")], 2),
+        GroupFacts("medical", "医疗救护和疫情防疫组", "medical & epidemic", at(1), [
+            UnitFacts("wjtj", UnitStatus.acknowledged, at(7), "丙"), UnitFacts("jkzx", UnitStatus.escalated, None, None, ["jkzx/丁"]),
+            UnitFacts("yljt", UnitStatus.unreachable)], 3, 1),
     ]
     data = AssessmentInput(
         incident="INC-20261129-0001", level="II", reported_at=T0, command_post_at=at(12),
-        groups=groups, reports=[ReportResult(1, at(60), at(30)), ReportResult(2, at(120), at(130))],
-        dispatch=DispatchResult(requested=100, allocated=80, requisitioned=10, shortfall=10, etas_min=[4.0, 6.0],
+        groups=groups, reports=[ReportFacts(1, at(60), at(30)), ReportFacts(2, at(120), at(130))],
+        dispatch=DispatchFacts(requested=100, allocated=80, requisitioned=10, shortfall=10, etas_min=[4.0, 6.0],
                                 requisitions_by_status={"requested": 2}),
         targets={"command_post_min": 30, "all_groups_ack_min": 15, "first_report_min": 60, "ack_rate": 0.9,
                  "fill_ratio": 0.95},
@@ -59,22 +60,22 @@ def test_kpis_in_scenario_minutes():
 
 def test_every_missed_target_becomes_a_recommendation():
     a = assess(sample())
-    verdict = {c["target"]: c["met"] for c in a.checks}
+    verdict = {c.target: c.met for c in a.checks}
     assert verdict == {"command_post_min": True, "all_groups_ack_min": False, "first_report_min": True,
                        "ack_rate": False, "fill_ratio": False}
-    texts = [r["en"] for r in a.recommendations]
+    texts = [r.en for r in a.recommendations]
     assert texts[0].startswith("acknowledgement rate missed (was 0.6, target at least 0.9)")
     assert texts[1].startswith("all groups acknowledged (min) missed (was not achieved, target at most 15")
     assert texts[2].startswith("dispatch fill ratio missed (was 0.9, target at least 0.95)")
     assert any("could not be reached" in t for t in texts) and any("shortfall of 10" in t for t in texts)
-    assert all(r["zh"] for r in a.recommendations)
+    assert all(r.zh for r in a.recommendations)
 
 
 def test_a_clean_response_has_no_recommendations():
-    groups = [GroupResult("rescue", "抢险救援组", "rescue", at(1), [UnitResult("xfjydd", "acknowledged", at(5), "甲")], 1)]
-    a = assess(sample(groups=groups, reports=[ReportResult(1, at(60), at(30))],
-                      dispatch=DispatchResult(requested=10, allocated=10, etas_min=[3.0])))
-    assert all(c["met"] for c in a.checks) and a.recommendations == []
+    groups = [GroupFacts("rescue", "抢险救援组", "rescue", at(1), [UnitFacts("xfjydd", UnitStatus.acknowledged, at(5), "甲")], 1)]
+    a = assess(sample(groups=groups, reports=[ReportFacts(1, at(60), at(30))],
+                      dispatch=DispatchFacts(requested=10, allocated=10, etas_min=[3.0])))
+    assert all(c.met for c in a.checks) and a.recommendations == []
     assert a.kpis["all_groups_acknowledged_min"] == 5.0
 
 

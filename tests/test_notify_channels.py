@@ -1,4 +1,5 @@
-"""Every channel's wire format, sent over real loopback HTTP to the drill gateway; signatures recomputed here."""
+"""Every channel's wire format: sent over real loopback HTTP to the drill gateway (signatures recomputed here),
+and built from fixed inputs byte for byte; how each channel reads its answers."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from models.db import session_scope
 from models.directory import Liaison
 from models.notification import Notification
 from tasks.notify import Message, send_wave
-from tasks.notify.wire import ChannelConfig, ChannelError, Envelope, build_request, response_error
+from tasks.notify.channels import ChannelError, Channels, Envelope, Fault, Outcome, Reply
 from tests.notify_fixtures import SECRETS, fast_settings, gateway, rows
 
 # One sample unit per preferred channel (data/sample-park/directory.yaml).
@@ -129,6 +130,50 @@ def test_unusable_channel_falls_back_and_says_why(cli, engine):
 ENV = Envelope(key="k", notification_id=1, kind="activate", context_kind="incident", context_id="1", group="",
                unit="u", recipient_name="张三", recipient_role="primary", phone="+447700900000", text="t",
                ack_url="http://127.0.0.1/ack/x")
+NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+JSON = "application/json; charset=utf-8"
+
+
+# The bytes as the single-module wire format of before the channel modules built them (same inputs).
+@pytest.mark.parametrize("channel, address, url, headers, body", [
+    ("webhook", "https://hooks.example/p?q=1", "https://hooks.example/p?q=1",
+     {"Content-Type": JSON, "X-ParkLink-Key": "k", "X-ParkLink-Timestamp": "1714979289", "Idempotency-Key": "k",
+      "X-ParkLink-Signature": "sha256=5a0ac1a81dd0d6a6682060ef48ed91df9f9c1f8f5b0cc04e429d42705eae1173"},
+     '{"id":"k","notification":1,"kind":"activate","context":{"kind":"incident","id":"1"},"group":"","unit":"u",'
+     '"recipient":{"name":"张三","role":"primary","phone":"+447700900000"},"text":"t",'
+     '"ack_url":"http://127.0.0.1/ack/x","sent_at":"2024-05-06T07:08:09+00:00"}'),
+    ("wecom", "key/1+2", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=key%2F1%2B2",
+     {"Content-Type": JSON, "X-ParkLink-Key": "k"},
+     '{"msgtype":"text","text":{"content":"t","mentioned_mobile_list":["+447700900000"]}}'),
+    ("dingtalk", "tok 1", "https://oapi.dingtalk.com/robot/send?access_token=tok+1&timestamp=1714979289000"
+     "&sign=ba8ety1OOPsI7tBPm0kWv0NcpHTPwVb%2BwoKMdwuROqQ%3D", {"Content-Type": JSON, "X-ParkLink-Key": "k"},
+     '{"msgtype":"text","text":{"content":"t\\n@+447700900000"},"at":{"atMobiles":["+447700900000"],"isAtAll":false}}'),
+    ("feishu", "hook/1", "https://open.feishu.cn/open-apis/bot/v2/hook/hook%2F1",
+     {"Content-Type": JSON, "X-ParkLink-Key": "k"},
+     '{"timestamp":"1714979289","sign":"qQXKo8DVi1mCdUYbfPXNDi5Cxazsx4tDcc8xOrAh01E=","msg_type":"text",'
+     '"content":{"text":"t"}}'),
+    ("sms", "+447700900000", "http://127.0.0.1:2/sms", {"Content-Type": "application/json", "X-ParkLink-Key": "k"},
+     '{"to": "+447700900000", "text": "t", "ref": "k"}'),
+])
+def test_each_channel_builds_the_same_bytes(channel, address, url, headers, body):
+    req = Channels(fast_settings(sms_url="http://127.0.0.1:2/sms")).build(channel, address, ENV, now=NOW)
+    assert (req.channel, req.method, req.url, req.body.decode()) == (channel, "POST", url, body)
+    assert list(req.headers.items()) == list(headers.items())  # in this order on the wire
+
+
+@pytest.mark.parametrize("channel, address, url", [
+    ("webhook", "https://hooks.example/p?q=1", "http://127.0.0.1:1/webhook?to=https%3A%2F%2Fhooks.example%2Fp%3Fq%3D1"),
+    ("wecom", "key/1+2", "http://127.0.0.1:1/wecom/send?key=key%2F1%2B2"),
+    ("dingtalk", "tok 1", "http://127.0.0.1:1/dingtalk/send?access_token=tok+1&timestamp=1714979289000"
+     "&sign=ba8ety1OOPsI7tBPm0kWv0NcpHTPwVb%2BwoKMdwuROqQ%3D"),
+    ("feishu", "hook/1", "http://127.0.0.1:1/feishu/hook/hook%2F1"),
+    ("sms", "+447700900000", "http://127.0.0.1:1/sms/send"),
+])
+def test_drill_mode_sends_every_channel_under_the_drill_base(channel, address, url):
+    drill = Channels(fast_settings(sms_url="http://127.0.0.1:2/sms", drill_base_url="http://127.0.0.1:1/"))
+    live = Channels(fast_settings(sms_url="http://127.0.0.1:2/sms"))
+    req, same = drill.build(channel, address, ENV, now=NOW), live.build(channel, address, ENV, now=NOW)
+    assert req.url == url and (req.headers, req.body) == (same.headers, same.body)
 
 
 @pytest.mark.parametrize("template, fragment", [
@@ -136,22 +181,25 @@ ENV = Envelope(key="k", notification_id=1, kind="activate", context_kind="incide
     ("{{ to.__class__.__mro__ }}", "unsafe"),
 ])
 def test_sms_template_is_strict_and_sandboxed(template, fragment):
-    config = ChannelConfig(sms_url="http://127.0.0.1:9/sms", sms_body_template=template)
+    channels = Channels(fast_settings(sms_url="http://127.0.0.1:9/sms", sms_body_template=template))
     with pytest.raises(ChannelError, match="PARKLINK_SMS_BODY_TEMPLATE") as info:
-        build_request("sms", "+447700900000", ENV, config, now=datetime.now(UTC))
+        channels.build("sms", "+447700900000", ENV, now=datetime.now(UTC))
     assert fragment in str(info.value)
 
 
 def test_broken_sms_template_is_a_configuration_error():
     with pytest.raises(ChannelError, match="PARKLINK_SMS_BODY_TEMPLATE"):
-        ChannelConfig.from_settings(fast_settings(sms_body_template="{{ to "))
+        Channels(fast_settings(sms_body_template="{{ to "))
 
 
-def test_unconfigured_sms_and_missing_address():
+def test_unconfigured_sms_missing_address_and_unknown_channel():
+    channels = Channels(fast_settings(wecom_url="http://127.0.0.1:9"))
     with pytest.raises(ChannelError, match="PARKLINK_SMS_URL is not set"):
-        build_request("sms", "+447700900000", ENV, ChannelConfig(), now=datetime.now(UTC))
+        channels.build("sms", "+447700900000", ENV, now=datetime.now(UTC))
     with pytest.raises(ChannelError, match="no wecom address"):
-        build_request("wecom", None, ENV, ChannelConfig(wecom_url="http://127.0.0.1:9"), now=datetime.now(UTC))
+        channels.build("wecom", None, ENV, now=datetime.now(UTC))
+    with pytest.raises(ChannelError, match="unknown channel; choose from sms, wecom, dingtalk, feishu, webhook"):
+        channels.build("pager", "1", ENV, now=datetime.now(UTC))
 
 
 @pytest.mark.parametrize("channel, body, error", [
@@ -160,12 +208,30 @@ def test_unconfigured_sms_and_missing_address():
     ("dingtalk", b'{"errcode": 310000, "errmsg": "sign not match"}', "dingtalk: error 310000 sign not match"),
     ("feishu", b'{"code": 0, "msg": "success"}', None),
     ("feishu", b'{"code": 19021, "msg": "sign match fail"}', "feishu: error 19021 sign match fail"),
+    ("feishu", b'{"StatusCode": 0, "StatusMessage": "success"}', None),
     ("feishu", b"<html>", "feishu: answer is not JSON"),
     ("webhook", b"", None),
     ("sms", b"anything", None),
 ])
 def test_robot_answers_are_read(channel, body, error):
-    assert response_error(channel, body) == error
+    answer = Channels(fast_settings()).read(channel, Reply(status=200, body=body))
+    assert (answer.outcome, answer.reason) == (Outcome.delivered if error is None else Outcome.failed, error)
+
+
+@pytest.mark.parametrize("reply, outcome, reason", [
+    (Reply(fault=Fault.timeout), Outcome.retry, "timeout"),
+    (Reply(status=503), Outcome.retry, "HTTP 503"),
+    (Reply(fault=Fault.transport, detail="ConnectError: refused"), Outcome.failed, "wecom: ConnectError: refused"),
+    (Reply(status=404), Outcome.failed, "wecom: HTTP 404"),
+    (Reply(status=302), Outcome.failed, "wecom: HTTP 302"),
+    (Reply(status=503, body=b'{"errcode": 0}'), Outcome.retry, "HTTP 503"),  # the status first, then the code
+])
+def test_what_is_worth_retrying(reply, outcome, reason):
+    channels = Channels(fast_settings())
+    answer = channels.read("wecom", reply)
+    assert (answer.outcome, answer.reason) == (outcome, reason)
+    for other in ("webhook", "sms", "dingtalk", "feishu"):  # the same HTTP rule for every channel
+        assert channels.read(other, reply).outcome is outcome
 
 
 @SQLITE_ONLY

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from models.incident_report import IncidentReport
 from models.playbook import load_playbooks
-from tasks.grading import Grade, IncidentReport, grade
+from tasks.grading import Grade, grade
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -20,15 +21,15 @@ def rules():
 
 @pytest.mark.parametrize(("report", "level"), [
     (IncidentReport(), "IV"),
-    (IncidentReport(deaths=2, serious_injuries=9, direct_loss_cny=9_999_999), "IV"),
+    (IncidentReport(deaths=2, injured=9, loss_cny=9_999_999), "IV"),
     (IncidentReport(deaths=3), "III"),  # "以上" includes the bound
-    (IncidentReport(serious_injuries=10), "III"),
-    (IncidentReport(direct_loss_cny=10_000_000), "III"),
-    (IncidentReport(deaths=9, serious_injuries=50), "II"),  # the highest criterion wins
-    (IncidentReport(direct_loss_cny=50_000_000), "II"),
-    (IncidentReport(deaths=29, serious_injuries=99, direct_loss_cny=99_999_999), "II"),
+    (IncidentReport(injured=10), "III"),
+    (IncidentReport(loss_cny=10_000_000), "III"),
+    (IncidentReport(deaths=9, injured=50), "II"),  # the highest criterion wins
+    (IncidentReport(loss_cny=50_000_000), "II"),
+    (IncidentReport(deaths=29, injured=99, loss_cny=99_999_999), "II"),
     (IncidentReport(deaths=30), "I"),
-    (IncidentReport(direct_loss_cny=100_000_000), "I"),
+    (IncidentReport(loss_cny=100_000_000), "I"),
     (IncidentReport(evacuated=100_000), "IV"),  # evacuation is no criterion of a production-safety accident
 ])
 def test_production_safety_thresholds(rules, report, level):
@@ -40,7 +41,7 @@ def test_production_safety_thresholds(rules, report, level):
     (IncidentReport(evacuated=5_000), "III"),
     (IncidentReport(evacuated=10_000), "II"),
     (IncidentReport(evacuated=50_000), "I"),
-    (IncidentReport(direct_loss_cny=20_000_000), "II"),  # environmental loss bands are lower
+    (IncidentReport(loss_cny=20_000_000), "II"),  # environmental loss bands are lower
     (IncidentReport(drinking_water_cut=True), "II"),
     (IncidentReport(drinking_water_cut=True, deaths=30), "I"),  # a floor never lowers
 ])
@@ -49,7 +50,7 @@ def test_environmental_bands_and_the_drinking_water_floor(rules, report, level):
 
 
 def test_reasons_name_the_criterion_and_the_threshold_in_both_languages(rules):
-    result = grade(rules["hazmat-leak"], IncidentReport(deaths=12, direct_loss_cny=60_000_000))
+    result = grade(rules["hazmat-leak"], IncidentReport(deaths=12, loss_cny=60_000_000))
     assert result == Grade("II", result.reasons)
     assert result.explain() == ("死亡 12 人，达到 II 级（重大）标准（≥ 10 人）；"
                                 "直接经济损失 6,000 万元，达到 II 级（重大）标准（≥ 5,000 万元）")
@@ -72,5 +73,5 @@ def test_mass_incident_answers_at_its_single_level(rules):
 
 
 def test_negative_counts_are_refused():
-    with pytest.raises(ValueError, match="deaths must not be negative"):
+    with pytest.raises(ValueError, match="deaths"):
         IncidentReport(deaths=-1)

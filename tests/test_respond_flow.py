@@ -8,12 +8,13 @@ from collections import defaultdict
 import pytest
 
 from models.db import session_scope
+from models.events import LevelSetBy, UnitOutcomeEvent, UnitStatus
 from models.incident import AssessmentRecord
 from models.incident_store import request_level_change, request_stand_down
 from models.playbook import load_playbooks
 from models.settings import get_settings
 from tasks.response.context import unit_codes
-from tests.respond_support import once_each, records, run_drill
+from tests.respond_support import received_once, records, run_drill
 
 pytestmark = pytest.mark.prefect
 
@@ -40,13 +41,12 @@ def test_drill_every_playbook_at_every_level(prefect_api, cli, engine, monkeypat
     assert drill.state.is_completed(), drill.state.message
     result = drill.result
     plan = LIBRARY.resolve(playbook, level)
-    assert result["level"] == level and result["playbook_hash"] == plan.content_hash
-    assert sorted(g["key"] for g in result["groups"]) == sorted(plan.group_keys), "every group of the level"
+    assert result.level == level and result.playbook_hash == plan.content_hash
+    assert sorted(g.key for g in result.groups) == sorted(plan.group_keys), "every group of the level"
 
-    rec = records(engine, result["incident"])
+    rec = records(engine, result.incident)
     assert len(rec["incidents"]) == 1
-    assert once_each(rec["notifications"]), "no message recorded twice"
-    assert not any(m["duplicate"] for m in drill.gateway["messages"]), "no message received twice"
+    assert received_once(drill.gateway, rec["notifications"]), "each message delivered reached its person once"
     first_wave = defaultdict(int)
     for n in rec["notifications"]:
         if n.message_kind.startswith("activate-") and n.step == 0:
@@ -55,25 +55,25 @@ def test_drill_every_playbook_at_every_level(prefect_api, cli, engine, monkeypat
     assert set(first_wave) == expected and set(first_wave.values()) == {1}, "every unit of every group once"
 
     planned = primary_plans(drill.gateway)
-    for group in result["groups"]:
-        for unit in group["units"]:
-            outcome = next(o for o in records_outcomes(rec, group["key"]) if o["unit"] == unit)
-            if planned[(group["key"], unit)]:
-                assert outcome["status"] == "acknowledged", (group["key"], unit, outcome)
+    for group in result.groups:
+        for unit in group.units:
+            outcome = next(o for o in records_outcomes(rec, group.key) if o.unit == unit)
+            if planned[(group.key, unit)]:
+                assert outcome.status is UnitStatus.acknowledged, (group.key, unit, outcome)
             else:
-                assert outcome["status"] in ("escalated", "unreachable"), (group["key"], unit, outcome)
-                assert outcome["escalated_to"], "a silent primary is escalated"
+                assert outcome.status in (UnitStatus.escalated, UnitStatus.unreachable), (group.key, unit, outcome)
+                assert outcome.escalated_to, "a silent primary is escalated"
 
     with session_scope(engine) as session:
-        record = session.query(AssessmentRecord).filter_by(incident=result["incident"]).one()
+        record = session.query(AssessmentRecord).filter_by(incident=result.incident).one()
     assert record.kpis["units_notified"] == len(expected)
     assert set(record.kpis["groups"]) == set(plan.group_keys)
     assert record.kpis["time_to_command_post_min"] is not None and record.markdown.startswith("# 应急处置评估报告")
     assert "<table>" in record.html
 
 
-def records_outcomes(rec: dict, group: str) -> list[dict]:
-    return [e.data for e in rec["events"] if e.kind.startswith("unit_") and e.data["group"] == group]
+def records_outcomes(rec: dict, group: str) -> list[UnitOutcomeEvent]:
+    return [e.payload for e in rec["events"] if isinstance(e.payload, UnitOutcomeEvent) and e.payload.group == group]
 
 
 def test_same_incident_twice_leaves_one_of_everything(prefect_api, cli, engine, monkeypatch):
@@ -84,17 +84,17 @@ def test_same_incident_twice_leaves_one_of_everything(prefect_api, cli, engine, 
     second = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", incident, level="III", seed=3))
     after = records(engine, "INC-TEST-0001")
     assert first.state.is_completed() and second.state.is_completed()
-    assert second.result["continued"] is True
+    assert second.result.continued is True
     assert len(after["incidents"]) == 1
     assert sorted(n.idempotency_key for n in after["notifications"]) == sorted(
         n.idempotency_key for n in before["notifications"])
     assert second.gateway["messages"] == [], "the re-run sent nothing"
     assert sorted((r.need_id, r.depot) for r in after["reservations"]) == sorted(
         (r.need_id, r.depot) for r in before["reservations"])
-    assert len(after["needs"]) == len({n.need_id for n in after["needs"]})
+    assert second.result.stand_down.released == 0, "the re-run reserved nothing it had to give back"
     artifacts = asyncio.run(published("inc-test-0001"))
     assert artifacts["assessment-inc-test-0001"] == {"markdown"} and artifacts["kpis-inc-test-0001"] == {"table"}
-    assert {second.result["flow_run_id"], first.result["flow_run_id"]} <= artifacts["runs"]
+    assert {second.result.flow_run_id, first.result.flow_run_id} <= artifacts["runs"]
 
 
 async def published(slug: str) -> dict[str, set]:
@@ -141,13 +141,13 @@ def test_level_change_mid_run_adds_exactly_the_difference(prefect_api, cli, engi
                   if n.message_kind.startswith("activate-") and n.step == 0}
     expected = {(g.key, u) for g in ii.groups for u in unit_codes(g.units, "qy-ha")}
     assert first_wave == expected, "II's groups and members, each notified once"
-    assert once_each(rec["notifications"])
+    assert received_once(drill.gateway, rec["notifications"])
     reserved = defaultdict(int)
     for n in rec["needs"]:
         reserved[n.need_id.split("@")[0]] += n.quantity
     assert dict(reserved) == {n.id: n.quantity for n in ii.all_needs()}, "needs topped up to II, never twice"
     changed = [e for e in rec["events"] if e.kind == "level_changed"]
-    assert len(changed) == 1 and set(changed[0].data["new_groups"]) == set(ii.group_keys) - set(iii.group_keys)
+    assert len(changed) == 1 and set(changed[0].payload.new_groups) == set(ii.group_keys) - set(iii.group_keys)
 
 
 async def wait_for(predicate, timeout: float = 60.0) -> None:
@@ -165,12 +165,13 @@ def test_the_level_is_graded_from_the_report_when_the_operator_sets_none(prefect
     report = {"enterprise": "qy-jh", "injured": 12, "incident_id": "INC-TEST-0003"}
     drill = asyncio.run(run_drill(engine, monkeypatch, "fire", report, level=None, seed=2, answer_rate=1.0))
     assert drill.state.is_completed(), drill.state.message
-    assert drill.result["level"] == "III", "12 seriously injured: III (10–49)"
+    assert drill.result.level == "III", "12 seriously injured: III (10–49)"
     rec = records(engine, "INC-TEST-0003")
     incident = rec["incidents"][0]
     assert incident.level_set_by == "grading" and "12" in incident.level_reason
     graded = [e for e in rec["events"] if e.kind == "graded"]
-    assert len(graded) == 1 and graded[0].data == {"level": "III", "set_by": "grading"}
+    assert len(graded) == 1 and (graded[0].payload.level, graded[0].payload.set_by) == ("III", LevelSetBy.grading)
+    assert "12" in graded[0].payload.reason.zh and "12" in graded[0].payload.reason.en
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -206,7 +207,7 @@ def test_lowering_the_level_releases_what_the_lower_level_does_not_need(prefect_
     drill = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", incident, level="II", seed=4, hold=True,
                                   answer_rate=1.0, during=during))
     assert drill.state.is_completed(), drill.state.message
-    assert drill.result["level"] == "III"
+    assert drill.result.level == "III"
     with session_scope(engine) as session:
         assert all(s.reserved == 0 for s in session.exec(select(Stock)).all()), "all back after stand-down"
     dropped = set(ii.group_keys) - set(iii.group_keys)

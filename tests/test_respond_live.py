@@ -16,6 +16,7 @@ from models.incident import UpwardReport
 from models.incident_store import request_stand_down
 from models.notification import Notification
 from models.requisition_store import approve
+from tasks.response.results import Approval
 from tests.conftest import REPO
 from tests.respond_support import records, run_drill
 from tests.test_respond_flow import wait_for
@@ -72,7 +73,7 @@ def test_commander_approves_and_follow_ups_go_out(prefect_api, cli, engine, monk
     live = asyncio.run(run_drill(engine, monkeypatch, "explosion", {**INCIDENT, "incident_id": incident_id},
                                  level="III", drill=False, during=during))
     assert live.state.is_completed(), live.state.message
-    assert live.result["approval"] == "approved"
+    assert live.result.approval is Approval.approved
     sent = [r for r in reports(engine, incident_id) if r.sent_at]
     assert [r.seq for r in sent][:3] == [1, 2, 3]
     gaps = [(b.due_at - a.due_at).total_seconds() for a, b in zip(sent, sent[1:], strict=False)]
@@ -93,7 +94,7 @@ def test_an_approval_that_never_comes_is_escalated_and_the_run_goes_on(prefect_a
     live = asyncio.run(run_drill(engine, monkeypatch, "explosion", {**INCIDENT, "incident_id": incident_id},
                                  level="III", drill=False, during=during))
     assert live.state.is_completed(), live.state.message
-    assert live.result["approval"] == "overdue"
+    assert live.result.approval is Approval.overdue
     with session_scope(engine) as session:
         office = session.exec(select(Notification).where(Notification.context_id == incident_id,
                                                          Notification.group == "approval")).all()
@@ -105,7 +106,7 @@ def test_an_approval_that_never_comes_is_escalated_and_the_run_goes_on(prefect_a
 def test_approval_from_the_prefect_ui_variable(prefect_api, cli, engine, monkeypatch, strict_playbooks):
     from prefect.variables import Variable
 
-    from tasks.response.dispatching import approval_variable
+    from tasks.response.phases.dispatch import approval_variable
 
     cli("init")
     incident_id = "INC-LIVE-0003"
@@ -119,4 +120,4 @@ def test_approval_from_the_prefect_ui_variable(prefect_api, cli, engine, monkeyp
     live = asyncio.run(run_drill(engine, monkeypatch, "explosion", {**INCIDENT, "incident_id": incident_id},
                                  level="III", drill=False, during=during))
     assert live.state.is_completed(), live.state.message
-    assert live.result["approval"] == "approved"
+    assert live.result.approval is Approval.approved

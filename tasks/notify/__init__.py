@@ -1,9 +1,11 @@
 """Reaching people: channels over httpx, signed acknowledgements, escalation, the liaison check.
 
-    wire        pure wire formats of the five channels (webhook, WeCom, DingTalk, Feishu, SMS) and signatures
+    channels    pure: one module per channel (webhook, WeCom, DingTalk, Feishu, SMS) building its requests and
+                reading its answers, the protocol they implement, the registry by channel type
     tokens      pure signed acknowledgement tokens
     texts       what a liaison reads (zh-CN first)
-    sender      one AsyncClient, bounded concurrency, retries on timeouts/5xx, fallbacks, rows recorded
+    sender      one AsyncClient (the only HTTP), bounded concurrency, retries what a channel calls retryable,
+                fallbacks, rows recorded
     escalation  notify_units / send_wave: a group's wave, the wait for acks, the chain, per-unit outcomes
     ack         acknowledging by token (web service, JSON API, CLI)
     check       the liaison communication check

@@ -1,6 +1,6 @@
 """A group's notification: send, wait for acknowledgements until the deadline, escalate the silent, report.
 
-    outcomes = await notify_units(engine, context_kind="incident", context_id="42", group="g2",
+    outcomes = await notify_units(engine, context_kind=ContextKind.incident, context_id="42", group="g2",
                                   units=["yjj", "xfjydd"], message=Message("activate", "…"), deadline_s=900,
                                   escalation=None, settings=settings)
 
@@ -10,7 +10,8 @@ faster) and are counted from each message's recorded delivery, so every person g
 re-run does not restart the clock. Each unit's chain is
 walked on its own: the first wave goes to its primary liaison; when the deadline passes unanswered (or the
 message could not be delivered) the next step is messaged — by default deputy → unit head → the
-leading-group office `ldzbgs` — until someone acknowledges or the chain ends. Per unit the outcome is
+leading-group office `ldzbgs` — until someone acknowledges or the chain ends. Per unit the outcome
+(tasks.notify.outcome.UnitOutcome) has a UnitStatus:
 
     acknowledged   the primary liaison acknowledged (by, at)
     escalated      the primary stayed silent; `escalated_to` lists who was messaged, `acked_by` who answered
@@ -20,7 +21,6 @@ leading-group office `ldzbgs` — until someone acknowledges or the chain ends. 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
@@ -30,40 +30,15 @@ from sqlmodel import select
 from models.db import session_scope
 from models.directory import Liaison, LiaisonRole, Unit
 from models.errors import InputError
+from models.events import UnitStatus
 from models.notification import Notification
 from models.notification_store import acked_ids, notifications
 from models.types import utcnow
+from tasks.notify.outcome import Person, UnitOutcome
 from tasks.notify.sender import Context, Sender, Target
 from tasks.notify.texts import Message
 
 ROLES = {r.value for r in LiaisonRole}
-
-
-@dataclass(frozen=True)
-class Person:
-    unit: str
-    name: str
-    role: str
-    liaison_id: int
-    step: int = 0
-    delivered: bool = False
-    notification_id: int | None = None
-
-
-@dataclass
-class UnitOutcome:
-    unit: str
-    status: str = "unreachable"
-    acked_by: Person | None = None
-    acked_at: datetime | None = None
-    eta_min: int | None = None
-    note: str | None = None
-    escalated_to: list[Person] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    notifications: list[int] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def parse_chain(chain: str | list[str] | tuple[str, ...] | None, *, known_units: set[str]) -> list[str]:
@@ -245,7 +220,7 @@ async def _finish(engine: Engine, out: UnitOutcome, sent: list, watcher: AckWatc
         out.acked_by = Person(first.recipient_unit, first.liaison_name, first.liaison_role, first.liaison_id,
                               first.step, True, first.id)
         out.acked_at, out.eta_min, out.note = first.acked_at, first.ack_eta_min, first.ack_note
-        out.status = "acknowledged" if first.step == 0 else "escalated"
+        out.status = UnitStatus.acknowledged if first.step == 0 else UnitStatus.escalated
     return out
 
 

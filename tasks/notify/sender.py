@@ -2,8 +2,9 @@
 
 Best-effort fan-out (Netflix Dispatch style): each recipient is delivered in its own try; one failure is
 recorded on its row and the others go on. A recipient's channels are tried in their order (preferred, then
-fallbacks); on each channel a timeout or a 5xx is retried with exponential backoff, anything else (4xx, a
-robot's error code, a connection refused, a channel not configured) moves on to the next channel at once.
+fallbacks); on each channel what its module (tasks/notify/channels) calls worth retrying — a timeout or a 5xx —
+is retried with exponential backoff, anything else (4xx, a robot's error code, a connection refused, a channel
+not configured) moves on to the next channel at once. The sender is the only thing here doing HTTP.
 
 Idempotency: `prepare` finds or creates one row per idempotency key; `deliver` first takes a lease with a
 conditional UPDATE that only succeeds on an undelivered row, so a retry or a re-run never sends a delivered
@@ -30,9 +31,9 @@ from models.errors import ParkLinkError
 from models.notification import ContextKind, Notification, idempotency_key
 from models.notification_store import claim_for_sending, get_or_create_notification, record_outcome
 from models.types import utcnow
+from tasks.notify.channels import ChannelError, Channels, Envelope, Fault, Outcome, Reply, WireRequest
 from tasks.notify.texts import Message, compose
 from tasks.notify.tokens import issue_token
-from tasks.notify.wire import ChannelConfig, ChannelError, Envelope, build_request, response_error
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,13 @@ class Sender:
 
     def __init__(self, engine: Engine, settings, client: httpx.AsyncClient | None = None):
         self.engine, self.settings = engine, settings
-        self.config = ChannelConfig.from_settings(settings)
+        self.channels = Channels(settings)  # every channel configured now: a broken one is found before sending
         self._client, self._own_client = client, client is None
         self._sem = asyncio.Semaphore(settings.notify_concurrency)
         self._liaisons: dict[int, Liaison] = {}
         self._pending: list = []
         self._write_lock = asyncio.Lock()
-        channels = 5
+        channels = len(self.channels)
         per_channel = (settings.notify_retries + 1) * (settings.notify_timeout_s + min(30.0, settings.notify_backoff_s * 8))
         self._lease_s = min(3600.0, channels * per_channel + 60)
 
@@ -201,30 +202,30 @@ class Sender:
                                        attempts=attempts, error="; ".join(errors))
 
     async def _try_channel(self, channel: str, address: str | None, env: Envelope) -> tuple[int, str | None]:
-        """(requests made, None when delivered else why not) for one channel, with retries."""
+        """(requests made, None when delivered else why not) for one channel; its module says what to retry."""
         used, last = 0, ""
         for attempt in range(self.settings.notify_retries + 1):
             if attempt:
                 await asyncio.sleep(min(30.0, self.settings.notify_backoff_s * 2 ** (attempt - 1))
                                     * random.uniform(0.5, 1.0))
             try:
-                req = build_request(channel, address, env, self.config, now=utcnow())
+                req = self.channels.build(channel, address, env, now=utcnow())
             except ChannelError as exc:
                 return used, str(exc)
             used += 1
-            try:
-                async with self._sem:
-                    resp = await self._client.request(req.method, req.url, headers=req.headers, content=req.body)
-            except httpx.TimeoutException:
-                last = "timeout"
-                continue
-            except httpx.HTTPError as exc:
-                return used, f"{channel}: {exc.__class__.__name__}: {exc}"
-            if resp.status_code >= 500:
-                last = f"HTTP {resp.status_code}"
-                continue
-            if resp.status_code >= 300:
-                return used, f"{channel}: HTTP {resp.status_code}"
-            problem = response_error(channel, resp.content)
-            return used, problem
+            answer = self.channels.read(channel, await self._send(req))
+            if answer.outcome is not Outcome.retry:
+                return used, answer.reason
+            last = answer.reason
         return used, f"{channel}: {last} after {used} attempt(s)"
+
+    async def _send(self, req: WireRequest) -> Reply:
+        """The one place a request goes on the wire; what happened, as a `Reply` for the channel to read."""
+        try:
+            async with self._sem:
+                resp = await self._client.request(req.method, req.url, headers=req.headers, content=req.body)
+        except httpx.TimeoutException:
+            return Reply(fault=Fault.timeout)
+        except httpx.HTTPError as exc:
+            return Reply(fault=Fault.transport, detail=f"{exc.__class__.__name__}: {exc}")
+        return Reply(status=resp.status_code, body=resp.content)

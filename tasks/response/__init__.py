@@ -1,8 +1,18 @@
-"""The response: what the `respond` flow does, phase by phase.
+"""The response: what the `respond` flow does, phase by phase — pure phases, thin Prefect tasks.
 
-    report     the operator's incident report (validated before anything is written)
-    context    the template contexts: what notices and upward reports may say
-    steps      the Prefect tasks, one per phase; each writes its effect under an idempotency key
-    groups     one working group's activation: notify, wait, escalate, record the outcome per unit
-    closing    stand-down and the after-action assessment
+    run         Run: the identity of one response run, passed to every task (pure)
+    results     the typed results of every phase and of the run; WorkKey for the flow's concurrent work (pure)
+    phases/     the phases as pure functions: typed inputs → Outcome(result, events)
+    context     the template contexts: what notices and upward reports may say (pure)
+    levels      what a change of response level adds and drops (pure)
+    runtime     what the tasks share: settings, the database, the HTTP client, the playbooks, templates
+    opening     tasks: open the incident (once per id) and grade it; the command post
+    groups      tasks: one working group's activation (notify, wait, escalate); stand-down of dropped groups
+    upward      task: one upward report (first report, follow-ups)
+    dispatching task: dispatch with the commander's approval
+    closing     tasks: a level change applied, needs released on a lowering, stand-down
+    assessing   task: the after-action assessment (also `parklink report --lang`)
+
+Every task opens a session, reads through the store functions (models/*_store.py), calls its phase, and
+records what the phase returned: events through models.event_store.record_events, the one writer.
 """

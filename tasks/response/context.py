@@ -9,12 +9,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from models.i18n import is_english, tr
 from models.incident import Incident
 from models.playbook import INCIDENT_ENTERPRISE, GroupPlan, ResolvedPlan
 from models.playbook.schema import LEVEL_NAMES
 from models.types import local_time
 
-PARK = {"name_zh": "安泽经济技术开发区化工园区", "name_en": "Anze Economic and Technological Development Zone chemical park"}
+
+def pick(names: tuple[str, str], lang: str) -> str:
+    """(zh, en) → the one of `lang`."""
+    return names[1] if is_english(lang) else names[0]
 
 
 def local(value: datetime | None) -> str:
@@ -44,7 +48,7 @@ def incident_context(incident: Incident, names: dict[str, tuple[str, str]], lang
     return {
         "id": incident.id, "title": incident.description[:40] or incident.playbook_id, "kind": incident.playbook_id,
         "enterprise": incident.enterprise or "",
-        "enterprise_name": (enterprise[1] if lang == "en" else enterprise[0]) or
+        "enterprise_name": pick(enterprise, lang) or
         (f"{incident.latitude:.5f}, {incident.longitude:.5f}"),
         "place": place or f"{incident.latitude:.5f}, {incident.longitude:.5f}",
         "chemical": incident.chemical or "", "un_number": incident.chemical or "",
@@ -62,18 +66,18 @@ def plan_context(plan: ResolvedPlan) -> dict[str, Any]:
             "commander": plan.commander.model_dump()}
 
 
-def command_post_context(incident: Incident, plan: ResolvedPlan) -> dict[str, Any]:
+def command_post_context(incident: Incident, plan: ResolvedPlan, lang: str) -> dict[str, Any]:
     place = (f"{incident.command_post_latitude:.5f}, {incident.command_post_longitude:.5f}"
-             if incident.command_post_latitude is not None else "待定")
+             if incident.command_post_latitude is not None else tr(lang, "to be decided"))
     return {"place": place, "upwind": plan.command_post.upwind, "min_distance_m": plan.command_post.min_distance_m}
 
 
 def group_context(group: GroupPlan, names: dict[str, tuple[str, str]], enterprise: str | None,
                   lang: str) -> dict[str, Any]:
     lead = unit_codes([group.lead], enterprise)
-    lead_name = names.get(lead[0], (lead[0], lead[0])) if lead else ("事发企业", "the incident enterprise")
+    lead_name = pick(names.get(lead[0], (lead[0], lead[0])), lang) if lead else tr(lang, "the incident enterprise")
     return {"key": group.key, "number": group.number, "name_zh": group.name_zh, "name_en": group.name_en,
-            "lead": lead[0] if lead else "", "lead_name": lead_name[1] if lang == "en" else lead_name[0],
+            "lead": lead[0] if lead else "", "lead_name": lead_name,
             "duties_zh": group.duties_zh, "duties_en": group.duties_en,
             "actions": [a.model_dump() for a in group.actions]}
 

@@ -1,9 +1,10 @@
-"""Phase 6: dispatch the activated groups' needs — reserve nearest first by rank, requisition what reserves
-cannot cover (先征用、后结算), and get the commander's approval for requisitions above the playbook's threshold.
+"""Phase 6 as a Prefect task: dispatch the activated groups' needs — reserve nearest first by rank,
+requisition what reserves cannot cover (先征用、后结算), and get the commander's approval for requisitions
+above the playbook's threshold.
 
 Approval: `parklink approve INCIDENT`, or in the Prefect UI by setting the variable `approve_<incident>` to
 `yes`; drills approve by themselves. A wait that runs out does not fail the run: it is escalated to the
-leading-group office and the response goes on.
+leading-group office and the response goes on. The rule and what is recorded: tasks.response.phases.dispatch.
 """
 
 from __future__ import annotations
@@ -18,34 +19,28 @@ from prefect.variables import Variable
 from models.db import session_scope
 from models.dispatch import RequisitionStatus
 from models.dispatch_store import list_dispatch_needs, list_reservations
-from models.incident_store import get_incident, record_event
-from models.playbook import Need as PlaybookNeed
-from models.playbook import ResolvedPlan
+from models.event_store import record_events
+from models.incident_store import get_incident
+from models.notification import ContextKind
+from models.playbook import Need, ResolvedPlan
 from models.requisition_store import approve, list_requisitions
-from tasks.dispatch import Need, Position
+from tasks.dispatch import Need as PlannerNeed
+from tasks.dispatch import Position
 from tasks.dispatch_reserve import reserve_with_replan
 from tasks.notify.escalation import send_wave
 from tasks.notify.texts import Message
-from tasks.response.runtime import Run, db, run_settings
-
-APPROVAL_WAIT_MIN = 30.0  # scenario minutes the commander has to approve large requisitions
-
-
-def approval_variable(incident_id: str) -> str:
-    return "approve_" + incident_id.lower().replace("-", "_")
-
-
-def to_dispatch_needs(needs: list[PlaybookNeed]) -> list[Need]:
-    return [Need(id=n.id, resource_type=n.resource_type, quantity=n.quantity, urgency=n.urgency, role=n.role,
-                 group=n.group, deadline_min=n.deadline_min) for n in needs]
+from tasks.response.phases import dispatch as phase
+from tasks.response.results import Approval, DispatchResult
+from tasks.response.run import Run
+from tasks.response.runtime import db, run_settings
 
 
 async def _approved_in_ui(incident_id: str) -> bool:
     try:
-        value = await Variable.aget(approval_variable(incident_id), default=None)
+        value = await Variable.aget(phase.approval_variable(incident_id), default=None)
     except Exception:  # noqa: BLE001 — the UI route is a convenience; the database route always works
         return False
-    return str(value).strip().lower() in ("yes", "true", "1", "approved", "批准")
+    return phase.approved_by_word(value)
 
 
 def _approve_pending(engine, incident_id: str, threshold: float | None) -> list[int]:
@@ -65,63 +60,49 @@ def _pending(engine, incident_id: str) -> list[int]:
                                                 status=RequisitionStatus.requested)]
 
 
-@task(name="dispatch", cache_policy=NO_CACHE)
-async def dispatch(run: Run, plan: ResolvedPlan, needs: list[PlaybookNeed], wait_for_approval: bool = True) -> dict:
-    settings = run_settings(run.lang, run.time_scale)
-    engine = db(settings)
+def _reserve(engine, settings, run: Run, plan: ResolvedPlan, needs: list[Need]) -> None:
     with session_scope(engine) as session:
         incident = get_incident(session=session, incident_id=run.incident_id)
         at = Position(incident.latitude, incident.longitude)
         radius = plan.isolation_radius_for(incident.chemical)
-    result = await asyncio.to_thread(
-        reserve_with_replan, engine, run.incident_id, to_dispatch_needs(needs), at,
-        speed_kmh=settings.dispatch_speed_kmh, exclude_radius_m=radius, lang=run.lang)
+    result = reserve_with_replan(engine, run.incident_id, [PlannerNeed.of(n) for n in needs], at,
+                                 speed_kmh=settings.dispatch_speed_kmh, exclude_radius_m=radius, lang=run.lang)
+    wanted = {n.id for n in needs}
     with session_scope(engine) as session:
-        applied = [n for n in list_dispatch_needs(session=session, incident_id=run.incident_id)
-                   if n.need_id in {x.id for x in needs}]
-        record_event(session=session, incident=run.incident_id, key=run.key("dispatch", plan.level, len(needs)),
-                     actor=plan.commander.unit, kind="dispatched",
-                     zh=f"物资调拨：{len(result.reservations)} 条储备调用，{len(result.requisitions)} 条征用，"
-                        f"缺口 {sum(n.shortfall for n in applied)}（隔离半径 {radius} 米内的储备库不调用）",
-                     en=f"dispatch: {len(result.reservations)} reserve allocations, {len(result.requisitions)} "
-                        f"requisitions, shortfall {sum(n.shortfall for n in applied)} (no depot inside {radius} m)",
-                     data={"needs": [n.need_id for n in applied]})
-    # Requisitions: drills approve everything; otherwise those under the threshold are pre-approved.
-    threshold = None if run.drill else float(plan.requisition_approval_threshold_cny)
-    auto = await asyncio.to_thread(_approve_pending, engine, run.incident_id, threshold)
+        applied = [n for n in list_dispatch_needs(session=session, incident_id=run.incident_id) if n.need_id in wanted]
+        record_events(session=session, incident=run.incident_id, events=[phase.dispatched(
+            run, plan, reservations=len(result.reservations), requisitions=len(result.requisitions),
+            applied=applied, radius_m=radius, wave=len(needs))])
+
+
+async def _wait_for_approval(engine, settings, run: Run, plan: ResolvedPlan, pending: list[int]) -> Approval:
+    deadline = time.monotonic() + phase.APPROVAL_WAIT_MIN * 60.0 / run.time_scale
+    while pending and time.monotonic() < deadline:
+        if await _approved_in_ui(run.incident_id):
+            await asyncio.to_thread(_approve_pending, engine, run.incident_id, None)
+        await asyncio.sleep(min(settings.ack_poll_s, max(0.05, deadline - time.monotonic())))
+        pending = await asyncio.to_thread(_pending, engine, run.incident_id)
+    if not pending:
+        return Approval.approved
+    text, event = phase.overdue(run, pending)
+    await send_wave(engine, context_kind=ContextKind.incident, context_id=run.incident_id, group="approval",
+                    units=[plan.office_unit], message=Message("approval-overdue", text), settings=settings)
+    with session_scope(engine) as session:
+        record_events(session=session, incident=run.incident_id, events=[event])
+    return Approval.overdue
+
+
+@task(name="dispatch", cache_policy=NO_CACHE)
+async def dispatch(run: Run, plan: ResolvedPlan, needs: list[Need], wait_for_approval: bool = True) -> DispatchResult:
+    settings = run_settings(run.lang, run.time_scale)
+    engine = db(settings)
+    await asyncio.to_thread(_reserve, engine, settings, run, plan, needs)
+    auto = await asyncio.to_thread(_approve_pending, engine, run.incident_id, phase.approval_threshold(run, plan))
     pending = await asyncio.to_thread(_pending, engine, run.incident_id)
-    outcome = "approved" if not pending else "waiting"
+    approval = Approval.approved if not pending else Approval.waiting
     if pending and wait_for_approval:
-        deadline = time.monotonic() + APPROVAL_WAIT_MIN * 60.0 / run.time_scale
-        while pending and time.monotonic() < deadline:
-            if await _approved_in_ui(run.incident_id):
-                await asyncio.to_thread(_approve_pending, engine, run.incident_id, None)
-            await asyncio.sleep(min(settings.ack_poll_s, max(0.05, deadline - time.monotonic())))
-            pending = await asyncio.to_thread(_pending, engine, run.incident_id)
-        outcome = "approved" if not pending else "overdue"
-        if pending:
-            text = (f"Requisitions {pending} of {run.incident_id} await the commander's approval past the deadline."
-                    if run.lang == "en" else
-                    f"事件 {run.incident_id} 的征用申请 {pending} 超过时限仍待总指挥审批，请协调处理。")
-            await send_wave(engine, context_kind="incident", context_id=run.incident_id, group="approval",
-                            units=[plan.office_unit], message=Message("approval-overdue", text), settings=settings)
-            with session_scope(engine) as session:
-                record_event(session=session, incident=run.incident_id, key=run.key("approval-overdue"),
-                             actor="ParkLink", kind="approval_overdue",
-                             zh=f"征用审批超时，已升级至领导组办公室：{pending}",
-                             en=f"requisition approval overdue, escalated to the leading-group office: {pending}",
-                             data={"requisitions": pending})
+        approval = await _wait_for_approval(engine, settings, run, plan, pending)
     with session_scope(engine) as session:
-        reservations = list_reservations(session=session, incident_id=run.incident_id)
-        requisitions = list_requisitions(session=session, incident_id=run.incident_id)
-        needs_rows = list_dispatch_needs(session=session, incident_id=run.incident_id)
-        return {
-            "approval": outcome, "auto_approved": auto,
-            "allocations": [{"need": r.need_id, "depot": r.depot, "resource_type": r.resource_type,
-                             "quantity": r.quantity, "distance_km": r.distance_km, "eta_min": r.eta_min,
-                             "reason": r.reason} for r in reservations],
-            "requisitions": [{"id": q.id, "need": q.need_id, "holder": q.holder, "resource_type": q.resource_type,
-                              "quantity": q.quantity, "status": str(q.status)} for q in requisitions],
-            "shortfalls": [{"need": n.need_id, "resource_type": n.resource_type, "quantity": n.shortfall}
-                           for n in needs_rows if n.shortfall],
-        }
+        return phase.dispatch_result(approval, auto, list_reservations(session=session, incident_id=run.incident_id),
+                                     list_requisitions(session=session, incident_id=run.incident_id),
+                                     list_dispatch_needs(session=session, incident_id=run.incident_id))

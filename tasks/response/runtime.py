@@ -8,33 +8,18 @@ from functools import lru_cache
 from pathlib import Path
 
 import httpx
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
-from sqlmodel import select
 
 from models.db import create_schema, get_engine, session_scope
-from models.directory import Unit
+from models.park_store import get_park
+from models.park_store import unit_names as store_unit_names
 from models.playbook import Catalog, PlaybookSet, load_playbooks
 from models.settings import Settings, get_settings
 from models.templating import sandbox, template_path
+from tasks.response.run import Run
 
-
-class Run(BaseModel):
-    """The identity of one response run, passed to every task (small: tasks re-read what they need)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    incident_id: str
-    playbook: str
-    level: str
-    lang: str = "zh-CN"
-    time_scale: float = 1.0
-    drill: bool = False
-    enterprise: str | None = None
-
-    def key(self, *parts: object) -> str:
-        """An idempotency key of this incident: `INC-…:step:target`."""
-        return ":".join([self.incident_id, *(str(p) for p in parts)])
+__all__ = ["Run", "catalog", "close_http_client", "db", "http_client", "library", "render_file", "run_settings",
+           "unit_names"]
 
 
 def run_settings(lang: str = "zh-CN", time_scale: float = 1.0) -> Settings:
@@ -81,8 +66,17 @@ def _ensure_schema(url: str) -> None:
 
 
 def unit_names(engine: Engine) -> dict[str, tuple[str, str]]:
+    """code → (zh, en) name of every unit in the directory."""
     with session_scope(engine) as session:
-        return {u.code: (u.name_zh, u.name_en or u.name_zh) for u in session.exec(select(Unit)).all()}
+        return store_unit_names(session=session)
+
+
+def park_context(settings: Settings, engine: Engine) -> dict[str, str]:
+    """The park as notices and reports name it: the settings' names, else the directory's."""
+    with session_scope(engine) as session:
+        park = get_park(session=session)
+    zh = settings.park_name_zh or park.name_zh
+    return {"name_zh": zh, "name_en": settings.park_name_en or park.name_en or zh}
 
 
 @lru_cache(maxsize=4)

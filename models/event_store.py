@@ -1,0 +1,78 @@
+"""The one writer and the typed reader of a run's activity log: keyword-only functions that take the session.
+
+`record_events` writes each `Event` once under its idempotency key (a retried task or a re-run finds the
+entry it wrote before) with its payload as data and its text in zh-CN and English; `events` reads them back
+as typed `Event`s, optionally of some kinds only. Nobody else writes `TimelineEvent` rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from models.events import Event, EventKind, parse_payload
+from models.incident import TimelineEvent
+from models.types import utcnow
+
+
+def _row(incident: str, event: Event) -> TimelineEvent:
+    payload = event.payload
+    return TimelineEvent(incident=incident, key=event.key, actor=event.actor, kind=payload.kind.value,
+                         summary_zh=payload.text("zh-CN"), summary_en=payload.text("en"),
+                         data=payload.model_dump(mode="json"), at=event.at or utcnow())
+
+
+def record_events(*, session: Session, incident: str, events: Iterable[Event]) -> list[Event]:
+    """Append each event once per key; returns the events as recorded (the earlier entry for a known key)."""
+    events = list(events)
+    if not events:
+        return []
+    keys = [e.key for e in events]
+    existing = {r.key: r for r in session.exec(select(TimelineEvent).where(col(TimelineEvent.key).in_(keys))).all()}
+    out = []
+    for event in events:
+        row = existing.get(event.key)
+        if row is None:
+            row = _row(incident, event)
+            try:
+                with session.begin_nested():
+                    session.add(row)
+            except IntegrityError:  # a concurrent run wrote the same key between our read and our write
+                row = session.exec(select(TimelineEvent).where(TimelineEvent.key == event.key)).one()
+            existing[event.key] = row
+        out.append(typed(row))
+    return out
+
+
+def typed(row: TimelineEvent) -> Event:
+    return Event(key=row.key, actor=row.actor, at=row.at, id=row.id, payload=parse_payload(row.kind, row.data))
+
+
+def events(*, session: Session, incident: str, kinds: Iterable[EventKind] | None = None,
+           after_id: int | None = None) -> list[Event]:
+    """The incident's entries in time order, typed; only `kinds` when given, only those after `after_id`."""
+    query = select(TimelineEvent).where(TimelineEvent.incident == incident)
+    if kinds is not None:
+        query = query.where(col(TimelineEvent.kind).in_([k.value for k in kinds]))
+    if after_id is not None:
+        query = query.where(col(TimelineEvent.id) > after_id)
+    return [typed(r) for r in session.exec(query.order_by(TimelineEvent.at, TimelineEvent.id)).all()]
+
+
+def timeline_rows(*, session: Session, incident: str) -> list[TimelineEvent]:
+    """The entries as stored (time, actor, the texts in both languages): what the assessment's timeline shows."""
+    return list(session.exec(select(TimelineEvent).where(TimelineEvent.incident == incident)
+                             .order_by(TimelineEvent.at, TimelineEvent.id)).all())
+
+
+def last_event_id(*, session: Session) -> int:
+    rows = session.exec(select(TimelineEvent.id).order_by(col(TimelineEvent.id).desc()).limit(1)).all()
+    return rows[0] if rows else 0
+
+
+def events_since(*, session: Session, after_id: int) -> list[Event]:
+    """Every entry written after `after_id`, of any incident (the live view follows the newest run)."""
+    rows = session.exec(select(TimelineEvent).where(col(TimelineEvent.id) > after_id).order_by(TimelineEvent.id)).all()
+    return [typed(r) for r in rows]

@@ -1,0 +1,119 @@
+"""The run record as a typed contract: what a run's activity log (ICS 214) can say, one payload per kind.
+
+    EventKind      every kind of entry; the `kind` column of `TimelineEvent`
+    UnitStatus     how a unit's notification ended: acknowledged | escalated | unreachable
+    Payload        base of the payload models; `text(lang)` is the entry as a person reads it (models.i18n)
+    Event          what a phase produced: idempotency key, actor, time, payload — written by
+                   `models.event_store.record_events`, read back typed by `models.event_store.events`
+
+    base           EventKind, UnitStatus, Texts, Payload, LevelSetBy
+    response       the payloads of the response's entries (a new flow adds a module of its own)
+
+A phase never writes a kind as a string and a reader never parses one back: it writes `UnitAcknowledged(…)`
+and reads `event.payload.acked_by`. Each payload's fields are exactly what its entry says, so the
+timeline, the KPIs, the board and the reports are all read from the same facts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from models.events.base import (
+    STATUS_LABELS,
+    UNIT_EVENT,
+    EventKind,
+    LevelSetBy,
+    Payload,
+    Texts,
+    UnitStatus,
+)
+from models.events.response import (
+    ApprovalOverdue,
+    CommandPostSet,
+    Dispatched,
+    Graded,
+    GroupActivated,
+    GroupFailed,
+    GroupStoodDown,
+    LevelChanged,
+    Opened,
+    Released,
+    Resumed,
+    StoodDown,
+    UnitAcknowledged,
+    UnitEscalated,
+    UnitOutcomeEvent,
+    UnitUnreachable,
+    UpwardReported,
+)
+
+PAYLOADS: dict[EventKind, type[Payload]] = {
+    cls.kind: cls for cls in (Opened, Resumed, Graded, CommandPostSet, GroupActivated, UnitAcknowledged,
+                              UnitEscalated, UnitUnreachable, GroupStoodDown, GroupFailed, Dispatched,
+                              ApprovalOverdue, UpwardReported, LevelChanged, Released, StoodDown)
+}
+UNIT_PAYLOADS: dict[UnitStatus, type[UnitOutcomeEvent]] = {
+    UnitStatus.acknowledged: UnitAcknowledged, UnitStatus.escalated: UnitEscalated,
+    UnitStatus.unreachable: UnitUnreachable}
+# The entries an upward report lists as measures taken.
+MEASURES = (EventKind.command_post, EventKind.group_activated, EventKind.dispatched, EventKind.level_changed)
+SYSTEM = "ParkLink"  # the actor of what ParkLink itself did
+
+
+class Event(BaseModel):
+    """One entry a phase produced, before (or as) it is written; `key` makes it happen once."""
+
+    model_config = ConfigDict(frozen=True)
+    key: str
+    actor: str
+    payload: Payload
+    at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def kind(self) -> EventKind:
+        return self.payload.kind
+
+    def text(self, lang: str) -> str:
+        return self.payload.text(lang)
+
+
+def parse_payload(kind: str, data: dict) -> Payload:
+    """A stored entry's payload, typed (ValueError for a kind this version does not know)."""
+    return PAYLOADS[EventKind(kind)].model_validate(data)
+
+
+__all__ = [
+    "ApprovalOverdue",
+    "CommandPostSet",
+    "Dispatched",
+    "Event",
+    "EventKind",
+    "Graded",
+    "GroupActivated",
+    "GroupFailed",
+    "GroupStoodDown",
+    "LevelChanged",
+    "LevelSetBy",
+    "MEASURES",
+    "Opened",
+    "PAYLOADS",
+    "Payload",
+    "Released",
+    "Resumed",
+    "STATUS_LABELS",
+    "SYSTEM",
+    "StoodDown",
+    "Texts",
+    "UNIT_EVENT",
+    "UNIT_PAYLOADS",
+    "UnitAcknowledged",
+    "UnitEscalated",
+    "UnitOutcomeEvent",
+    "UnitStatus",
+    "UnitUnreachable",
+    "UpwardReported",
+    "parse_payload",
+]

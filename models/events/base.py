@@ -1,0 +1,75 @@
+"""The vocabulary of the run record: kinds of entries, unit statuses, the payload base, texts in two languages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from models.i18n import N_, is_english, tr
+
+
+class EventKind(StrEnum):
+    opened = "opened"
+    resumed = "resumed"
+    graded = "graded"
+    command_post = "command_post"
+    group_activated = "group_activated"
+    unit_acknowledged = "unit_acknowledged"
+    unit_escalated = "unit_escalated"
+    unit_unreachable = "unit_unreachable"
+    group_stood_down = "group_stood_down"
+    group_failed = "group_failed"
+    dispatched = "dispatched"
+    approval_overdue = "approval_overdue"
+    upward_report = "upward_report"
+    level_changed = "level_changed"
+    released = "released"
+    stand_down = "stand_down"
+
+
+class UnitStatus(StrEnum):
+    """How one unit's notification ended (the chain of deputy → head → office included)."""
+
+    acknowledged = "acknowledged"  # the primary liaison acknowledged
+    escalated = "escalated"  # the primary stayed silent; someone up the chain was messaged
+    unreachable = "unreachable"  # nobody in the chain acknowledged
+
+    @property
+    def event_kind(self) -> EventKind:
+        return UNIT_EVENT[self]
+
+    def label(self, lang: str) -> str:
+        """The status as a table heading says it."""
+        return tr(lang, STATUS_LABELS[self])
+
+
+class Texts(BaseModel):
+    """A text that comes with the record in both languages (a playbook's names, a grading reason)."""
+
+    model_config = ConfigDict(frozen=True)
+    zh: str
+    en: str
+
+    def pick(self, lang: str) -> str:
+        return self.en if is_english(lang) else self.zh
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    kind: ClassVar[EventKind]
+
+    def text(self, lang: str) -> str:  # pragma: no cover — every kind says its own
+        raise NotImplementedError
+
+
+class LevelSetBy(StrEnum):
+    grading = "grading"
+    operator = "operator"
+
+
+UNIT_EVENT = {UnitStatus.acknowledged: EventKind.unit_acknowledged, UnitStatus.escalated: EventKind.unit_escalated,
+              UnitStatus.unreachable: EventKind.unit_unreachable}
+STATUS_LABELS = {UnitStatus.acknowledged: N_("acknowledged"), UnitStatus.escalated: N_("escalated"),
+                 UnitStatus.unreachable: N_("unreachable")}

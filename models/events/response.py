@@ -1,0 +1,214 @@
+"""The payloads of the response's entries (respond flow): one model per kind, with the text a person reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import Field
+
+from models.events.base import EventKind, LevelSetBy, Payload, Texts, UnitStatus
+from models.i18n import listing, tr
+
+
+class Opened(Payload):
+    kind: ClassVar[EventKind] = EventKind.opened
+    playbook: str
+    hash: str
+    title: Texts
+    drill: bool
+
+    def text(self, lang: str) -> str:
+        return tr(lang, "playbook {title} launched ({mode}), hash {hash}", title=self.title.pick(lang),
+                  mode=tr(lang, "drill") if self.drill else tr(lang, "live"), hash=self.hash[:12])
+
+
+class Resumed(Payload):
+    kind: ClassVar[EventKind] = EventKind.resumed
+
+    def text(self, lang: str) -> str:
+        return tr(lang, "run again with the same incident id: continuing, nothing notified or reserved twice")
+
+
+class Graded(Payload):
+    kind: ClassVar[EventKind] = EventKind.graded
+    level: str
+    set_by: LevelSetBy
+    reason: Texts
+
+    def text(self, lang: str) -> str:
+        return tr(lang, "response level {level}: {reason}", level=self.level, reason=self.reason.pick(lang))
+
+
+class CommandPostSet(Payload):
+    kind: ClassVar[EventKind] = EventKind.command_post
+    latitude: float
+    longitude: float
+    distance_m: float
+    bearing_deg: float
+    upwind: bool
+    commander: Texts
+
+    def text(self, lang: str) -> str:
+        side = tr(lang, "upwind") if self.upwind else tr(lang, "crosswind")
+        where = tr(lang, "{distance} m {side} of the source (bearing {bearing}°), outside the isolation zone",
+                   distance=f"{self.distance_m:.0f}", side=side, bearing=f"{self.bearing_deg:.0f}")
+        return tr(lang, "command post set up {where}; commander {commander}; the coordination group runs its office",
+                  where=where, commander=self.commander.pick(lang))
+
+
+class GroupActivated(Payload):
+    kind: ClassVar[EventKind] = EventKind.group_activated
+    group: str
+    number: int
+    name: Texts
+    units: list[str]
+    level: str
+    added: bool = Field(default=False, description="only the members a raised level adds")
+
+    def text(self, lang: str) -> str:
+        return tr(lang, "group {number} {name} activated: notifying {units}", number=self.number,
+                  name=self.name.pick(lang), units=listing(lang, self.units))
+
+
+class UnitOutcomeEvent(Payload):
+    """How one unit of a group answered; one entry per (group, unit)."""
+
+    group: str
+    unit: str
+    status: UnitStatus
+    acked_by: str | None = None
+    acked_at: datetime | None = None
+    eta_min: int | None = None
+    escalated_to: list[str] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+    notifications: list[int] = Field(default_factory=list)
+
+
+class UnitAcknowledged(UnitOutcomeEvent):
+    kind: ClassVar[EventKind] = EventKind.unit_acknowledged
+
+    def text(self, lang: str) -> str:
+        return tr(lang, "{unit} acknowledged ({who})", unit=self.unit, who=self.acked_by)
+
+
+class UnitEscalated(UnitOutcomeEvent):
+    kind: ClassVar[EventKind] = EventKind.unit_escalated
+
+    def text(self, lang: str) -> str:
+        text = tr(lang, "{unit}: primary silent, escalated to {people}", unit=self.unit,
+                  people=listing(lang, self.escalated_to))
+        return text + (tr(lang, "; {who} answered", who=self.acked_by) if self.acked_by else "")
+
+
+class UnitUnreachable(UnitOutcomeEvent):
+    kind: ClassVar[EventKind] = EventKind.unit_unreachable
+
+    def text(self, lang: str) -> str:
+        people = listing(lang, self.escalated_to) or tr(lang, "nobody")
+        return tr(lang, "{unit} unreachable (escalated to {people})", unit=self.unit, people=people)
+
+
+class GroupStoodDown(Payload):
+    kind: ClassVar[EventKind] = EventKind.group_stood_down
+    group: str
+    number: int
+    name: Texts
+    level: str
+    units: list[str]
+    notified: int
+
+    def text(self, lang: str) -> str:
+        return tr(lang, "group {number} {name} stood down (level {level}), {n} notified", number=self.number,
+                  name=self.name.pick(lang), level=self.level, n=self.notified)
+
+
+class GroupFailed(Payload):
+    kind: ClassVar[EventKind] = EventKind.group_failed
+    group: str
+    error: str
+
+    def text(self, lang: str) -> str:
+        return tr(lang, "group {group}: its task failed: {error}", group=self.group, error=self.error)
+
+
+class Dispatched(Payload):
+    kind: ClassVar[EventKind] = EventKind.dispatched
+    level: str
+    needs: list[str]
+    reservations: int
+    requisitions: int
+    shortfall: int
+    radius_m: float
+
+    def text(self, lang: str) -> str:
+        return tr(lang, "dispatch: {a} reserve allocations, {r} requisitions, shortfall {s} (no depot inside {radius} m)",
+                  a=self.reservations, r=self.requisitions, s=self.shortfall, radius=f"{self.radius_m:g}")
+
+
+class ApprovalOverdue(Payload):
+    kind: ClassVar[EventKind] = EventKind.approval_overdue
+    requisitions: list[int]
+
+    def text(self, lang: str) -> str:
+        return tr(lang, "requisition approval overdue, escalated to the leading-group office: {ids}",
+                  ids=self.requisitions)
+
+
+class UpwardReported(Payload):
+    kind: ClassVar[EventKind] = EventKind.upward_report
+    seq: int
+    recipients: list[str]
+    delivered: int
+    sent: int
+    on_time: bool
+
+    def text(self, lang: str) -> str:
+        label = tr(lang, "first report") if self.seq == 1 else tr(lang, "follow-up {n}", n=self.seq - 1)
+        return tr(lang, "{report} sent upward ({recipients}), {delivered}/{sent} delivered", report=label,
+                  recipients=listing(lang, self.recipients), delivered=self.delivered, sent=self.sent)
+
+
+class LevelChanged(Payload):
+    kind: ClassVar[EventKind] = EventKind.level_changed
+    change_id: int
+    from_level: str
+    to_level: str
+    new_groups: list[str]
+    added_members: dict[str, list[str]]
+    new_needs: list[str]
+    dropped_groups: list[str]
+    dropped_needs: list[str]
+
+    def text(self, lang: str) -> str:
+        none = tr(lang, "none")
+        return tr(lang, "response level changed {before} → {after}: groups added {groups}, members added {members}, "
+                        "{n} new resource needs", before=self.from_level, after=self.to_level,
+                  groups=listing(lang, self.new_groups) or none, members=self.added_members or none,
+                  n=len(self.new_needs))
+
+
+class Released(Payload):
+    kind: ClassVar[EventKind] = EventKind.released
+    level: str
+    needs: list[str]
+    reduced: dict[str, int]
+    released: int
+
+    def text(self, lang: str) -> str:
+        names = [*self.needs, *(f"{k}→{v}" for k, v in sorted(self.reduced.items()))]
+        return tr(lang, "level lowered to {level}: {released} units no longer needed released ({needs})",
+                  level=self.level, released=self.released, needs=listing(lang, names))
+
+
+class StoodDown(Payload):
+    kind: ClassVar[EventKind] = EventKind.stand_down
+    released: int
+    consumed: int
+    cancelled_requisitions: list[int]
+    open_requisitions: list[int]
+
+    def text(self, lang: str) -> str:
+        return tr(lang, "stand-down: {released} released, {consumed} consumed, {cancelled} undelivered requisitions "
+                        "cancelled, {open} left for settlement", released=self.released, consumed=self.consumed,
+                  cancelled=len(self.cancelled_requisitions), open=len(self.open_requisitions))

@@ -1,0 +1,89 @@
+"""Phase 9 as a Prefect task: the after-action assessment, from the record, in Markdown and HTML.
+
+`write_assessment` reads the incident's record through the store functions, assesses it (tasks.assessment,
+pure), renders it (tasks.documents) in the run's language, stores it (`AssessmentRecord`) and writes the
+files; `parklink report --lang` calls it to render another language from the same records.
+The task also records groups whose task failed and publishes the artifacts `assessment-<id>`, `kpis-<id>`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from models.db import session_scope
+from models.dispatch_store import list_dispatch_needs, list_reservations
+from models.event_store import events, record_events, timeline_rows
+from models.i18n import tr
+from models.incident_store import get_incident
+from models.notification import ContextKind
+from models.notification_store import notifications
+from models.playbook import ResolvedPlan
+from models.report_store import save_assessment, upward_reports
+from models.requisition_store import list_requisitions
+from tasks.assessment import assess
+from tasks.documents import render_html, render_markdown
+from tasks.response.context import pick
+from tasks.response.phases import closing as closing_phase
+from tasks.response.phases import groups as groups_phase
+from tasks.response.results import AssessmentResult
+from tasks.response.run import Run
+from tasks.response.runtime import db, run_settings, unit_names
+
+
+def write_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> AssessmentResult:
+    """Assess the incident from its records, render Markdown and HTML in `run.lang`, store and write them."""
+    lang, incident_id = run.lang, run.incident_id
+    names = unit_names(engine)
+    folder = Path(settings.home).resolve() / "reports" / incident_id
+    folder.mkdir(parents=True, exist_ok=True)
+    with session_scope(engine) as session:
+        incident = get_incident(session=session, incident_id=incident_id)
+        data = closing_phase.assessment_input(
+            incident, plan, events(session=session, incident=incident_id),
+            notifications=notifications(session=session, context_kind=ContextKind.incident, context_id=incident_id),
+            reports=upward_reports(session=session, incident=incident_id),
+            needs=list_dispatch_needs(session=session, incident_id=incident_id),
+            reservations=list_reservations(session=session, incident_id=incident_id),
+            requisitions=list_requisitions(session=session, incident_id=incident_id))
+        result = assess(data)
+        context = {"incident": incident, "plan_title": pick((plan.title_zh, plan.title_en), lang),
+                   "enterprise_name": pick(names.get(incident.enterprise or "", ("", "")), lang),
+                   "kpis": result.kpis, "checks": result.checks, "findings": result.findings,
+                   "recommendations": result.recommendations, "groups": data.groups,
+                   "timeline": timeline_rows(session=session, incident=incident_id)}
+        title = tr(lang, "After-action assessment {incident}", incident=incident_id)
+        markdown = render_markdown(settings.templates_dir, "assessment", lang, context)
+        html = render_html(settings.templates_dir, "assessment", lang, context, title=title)
+        md_path, html_path = folder / f"assessment.{lang}.md", folder / f"assessment.{lang}.html"
+        md_path.write_text(markdown, encoding="utf-8")
+        html_path.write_text(html, encoding="utf-8")
+        save_assessment(session=session, incident=incident_id, lang=lang, kpis=result.kpis,
+                        findings={k: v.model_dump() for k, v in result.findings.items()},
+                        recommendations=[r.pick(lang) for r in result.recommendations], markdown=markdown, html=html,
+                        markdown_path=str(md_path), html_path=str(html_path))
+    return AssessmentResult(kpis=result.kpis, markdown=str(md_path), html=str(html_path), checks=result.checks,
+                            recommendations=result.recommendations, title=title, markdown_text=markdown)
+
+
+def kpi_table(result: AssessmentResult) -> list[dict[str, object]]:
+    """The rows of the `kpis-<id>` table artifact: every target checked, then every scalar KPI."""
+    return ([{"target": c.target, "value": c.value, "threshold": c.threshold, "met": c.met} for c in result.checks]
+            + [{"target": k, "value": v, "threshold": None, "met": None}
+               for k, v in result.kpis.items() if not isinstance(v, dict | list)])
+
+
+@task(name="assessment", cache_policy=NO_CACHE)
+async def assessment_step(run: Run, plan: ResolvedPlan, failed_groups: dict[str, str]) -> AssessmentResult:
+    settings = run_settings(run.lang, run.time_scale)
+    engine = db(settings)
+    with session_scope(engine) as session:
+        record_events(session=session, incident=run.incident_id, events=groups_phase.failed(run, failed_groups))
+    out = write_assessment(engine, settings, run, plan)
+    slug = run.incident_id.lower()
+    await acreate_markdown_artifact(key=f"assessment-{slug}", markdown=out.markdown_text, description=out.title)
+    await acreate_table_artifact(key=f"kpis-{slug}", description=f"KPIs {run.incident_id}", table=kpi_table(out))
+    return out
