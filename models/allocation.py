@@ -1,4 +1,5 @@
-"""The planner's vocabulary, shared by the pure planner (`tasks.dispatch`), the playbooks and the stores.
+"""The planner's vocabulary, shared by the pure planner (`tasks.dispatch`), the playbooks, the stores and the
+response's pure phases.
 
 What goes in, what comes out — plain, typed data: frozen slotted dataclasses and named tuples (cheap to
 make by the hundred thousand), integers for quantities, no database and no Prefect.
@@ -10,6 +11,8 @@ make by the hundred thousand), integers for quantities, no database and no Prefe
     Plan         what the planner decided: allocations (reserves), requisitions (requisitionable holders,
                  先征用、后结算), shortfalls, excluded depots — what `models.dispatch_store.apply_plan` reserves
     Allocation, Requisition, Shortfall, Excluded   the lines of a plan
+    StandDownResult  what standing down gave back (`models.release_store.stand_down`): units released and
+                 consumed, requisitions cancelled and still open
     Position     re-exported from `models.position` (with its parser)
 """
 
@@ -162,3 +165,11 @@ class Plan:
             "shortfalls": [s._asdict() for s in self.shortfalls],
             "excluded": [line(e) for e in self.excluded],
         }
+
+
+@dataclass
+class StandDownResult:
+    released: int = 0
+    consumed: int = 0
+    cancelled_requisitions: list[int] = field(default_factory=list)
+    open_requisitions: list[int] = field(default_factory=list)  # delivered: still to return or consume

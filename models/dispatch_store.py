@@ -4,8 +4,9 @@
     available_stock(session=…) → [StockLine]                       what the planner plans from
     applied_need_ids / list_reservations / list_dispatch_needs     reads
 
-Giving stock back — `stand_down`, `reduce_need`, `StandDownResult` — is `models.release_store` (re-exported
-here); the writer's lock — `begin_write`, `lock_stock` — is `models.stock_lock`.
+Giving stock back — `stand_down`, `reduce_need` — is `models.release_store`, its result `StandDownResult` is
+`models.allocation` (all three re-exported here); the writer's lock — `begin_write`, `lock_stock` — is
+`models.stock_lock`.
 
 The lock: `apply_plan` opens the write with `BEGIN IMMEDIATE` on SQLite (one writer at a time); on PostgreSQL
 it takes an advisory lock on the incident and re-reads every stock row the plan touches with
@@ -26,15 +27,15 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from models.allocation import Plan, StockLine
+from models.allocation import Plan, StandDownResult, StockLine
 from models.dispatch import DispatchNeed, Requisition, Reservation, ReservationStatus
 from models.errors import ParkLinkError
 from models.inventory import Depot, ResourceType, Stock
-from models.release_store import StandDownResult, reduce_need, stand_down
+from models.release_store import reduce_need, stand_down
 from models.stock_lock import begin_write, lock_stock
 from models.types import utcnow
 
-__all__ = [  # stand_down, reduce_need and StandDownResult: re-exported from models.release_store
+__all__ = [  # stand_down, reduce_need (models.release_store) and StandDownResult (models.allocation): re-exported
     "ApplyResult", "StalePlan", "StandDownResult", "applied_need_ids", "apply_plan", "available_stock",
     "list_dispatch_needs", "list_reservations", "reduce_need", "stand_down",
 ]

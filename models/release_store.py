@@ -1,6 +1,6 @@
 """Giving stock back: standing an incident down, and a lowered level needing less.
 
-    stand_down(session=…, incident_id=…, consumed=…, need_ids=…) → StandDownResult
+    stand_down(session=…, incident_id=…, consumed=…, need_ids=…) → StandDownResult (models.allocation)
         close the held reservations (consumed units leave the stock, the rest go back), cancel requisitions
         not yet delivered; with `need_ids`, only those needs (a lowered level releases what it drops)
     reduce_need(session=…, incident_id=…, need_id=…, to_quantity=…) → units given back, farthest first
@@ -12,23 +12,15 @@ session (`with session_scope(engine) as session:`), whose scope commits or rolls
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, select
 
+from models.allocation import StandDownResult
 from models.dispatch import DispatchNeed, Requisition, RequisitionStatus, Reservation, ReservationStatus
 from models.errors import ImportRejected, RowError
 from models.stock_lock import begin_write, lock_stock
 from models.types import utcnow
-
-
-@dataclass
-class StandDownResult:
-    released: int = 0
-    consumed: int = 0
-    cancelled_requisitions: list[int] = field(default_factory=list)
-    open_requisitions: list[int] = field(default_factory=list)  # delivered: still to return or consume
 
 
 def _split_consumption(held: list[Reservation], consumed: Mapping[str, int]) -> dict[int, int]:

@@ -47,7 +47,7 @@ PURE = [
     "tasks/response/levels.py", "tasks/response/context.py", "tasks/response/__init__.py", "tasks/response/run.py",
     "tasks/response/phases/__init__.py", "tasks/response/phases/dispatch.py", "tasks/response/phases/groups.py",
     "tasks/response/phases/opening.py", "tasks/response/phases/upward.py",
-    # These import StandDownResult from models.dispatch_store, a store.
+    # These import StandDownResult from models.dispatch_store, a store; models.allocation has it.
     being_rewritten("tasks/response/phases/closing.py"), being_rewritten("tasks/response/results.py"),
     "tasks/notify/tokens.py", "tasks/notify/texts.py", "tasks/notify/outcome.py", "tasks/notify/channels/__init__.py",
     "tasks/notify/channels/protocol.py", "tasks/notify/channels/common.py", "tasks/notify/channels/registry.py",
