@@ -61,8 +61,9 @@ def _seed(url: str) -> int:
 
 
 def _worker(url: str, worker: int, out: mp.Queue) -> None:
+    from models.allocation import Need
     from models.db import get_engine
-    from tasks.dispatch import Need, Position
+    from models.position import Position
     from tasks.dispatch_reserve import reserve_with_replan
 
     engine = get_engine(url)

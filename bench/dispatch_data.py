@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 
-from tasks.dispatch import Need, Position, StockLine
+from models.allocation import Need, StockLine
+from models.position import Position
 
 AT = Position(36.15, 112.27)
 KINDS = ["government_reserve"] * 4 + ["enterprise_reserve"] * 4 + ["requisitionable"] * 2

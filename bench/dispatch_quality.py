@@ -18,9 +18,9 @@ from collections import defaultdict
 import networkx as nx
 
 from bench.dispatch_data import AT, generate
+from models.allocation import RESERVE_KINDS
 from tasks.dispatch import Need, plan_dispatch
 from tasks.dispatch.travel import GreatCircle
-from tasks.dispatch.types import RESERVE_KINDS
 
 BIG = 10**7  # metres added to requisitionable edges in the rule-bound solve: any reserve unit comes first
 

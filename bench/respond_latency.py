@@ -85,12 +85,11 @@ async def _flow_run(engine, n: int) -> tuple[float, float]:
 async def _floor_run(engine, settings, plan, n: int) -> tuple[float, float]:
     """The same work without Prefect: rows, concurrent sends per group, the reservation."""
     from models.db import session_scope
-    from models.dispatch_store import stand_down
     from models.event_store import record_events
     from models.events import Event, Resumed
     from models.incident import Incident
-    from tasks.dispatch import Need as PlannerNeed
-    from tasks.dispatch import Position
+    from models.position import Position
+    from models.release_store import stand_down
     from tasks.dispatch_reserve import reserve_with_replan
     from tasks.notify.escalation import _Directory
     from tasks.notify.sender import Context, Sender, Target
@@ -121,7 +120,7 @@ async def _floor_run(engine, settings, plan, n: int) -> tuple[float, float]:
             await sender.deliver(rows)
 
     await asyncio.gather(*(group(g) for g in plan.groups), asyncio.to_thread(
-        reserve_with_replan, engine, incident_id, [PlannerNeed.of(n) for n in plan.all_needs()], Position(36.1531, 112.288),
+        reserve_with_replan, engine, incident_id, plan.all_needs(), Position(36.1531, 112.288),
         exclude_radius_m=plan.isolation_radius_m))
     marks = _marks(engine, incident_id, t0)
     with session_scope(engine) as session:

@@ -48,17 +48,3 @@ class IncidentReport(BaseModel):
         if self.enterprise is None and (self.latitude is None or self.longitude is None):
             raise InputError("say where: --enterprise CODE or --at LAT,LON", exit_code=2)
         return self
-
-
-def parse_position(text: str) -> tuple[float, float]:
-    """`36.15,112.27` → (36.15, 112.27); ValueError with a clear message otherwise."""
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) != 2:
-        raise ValueError(f"`{text}`: give LAT,LON, e.g. 36.150,112.270")
-    try:
-        lat, lon = float(parts[0]), float(parts[1])
-    except ValueError:
-        raise ValueError(f"`{text}`: LAT and LON must be numbers, e.g. 36.150,112.270") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError(f"`{text}`: off the globe (latitude −90…90, longitude −180…180)")
-    return lat, lon

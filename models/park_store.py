@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from models.directory import Liaison, LiaisonBase, LiaisonRole, Park, Unit, UnitBase, UnitKind, UnitPublic
 from models.inventory import Depot, DepotBase, ResourceType, ResourceTypeBase, Stock, StockBase, StockPublic
+from models.playbook.references import Catalog
 from models.types import utcnow
 
 
@@ -181,6 +182,18 @@ def list_depots(*, session: Session) -> list[Depot]:
 
 def list_resource_types(*, session: Session) -> list[ResourceType]:
     return list(session.exec(select(ResourceType).order_by(ResourceType.code)).all())
+
+
+def playbook_catalog(*, session: Session) -> Catalog:
+    """What playbooks may name, from the record: the active units (the deactivated ones too, to say so) and
+    the resource types, with their Chinese names."""
+    units = list_units(session=session, include_inactive=True)
+    return Catalog(
+        units={u.code: u.name_zh for u in units if u.active},
+        inactive_units={u.code: u.name_zh for u in units if not u.active},
+        resource_types={t.code: t.name_zh for t in list_resource_types(session=session)},
+        origin="database",
+    )
 
 
 @dataclass

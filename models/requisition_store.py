@@ -19,8 +19,8 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from models.dispatch import TRANSITIONS, Requisition, RequisitionStatus
-from models.dispatch_store import begin_write, lock_stock
 from models.errors import InputError, NotFound
+from models.stock_lock import begin_write, lock_stock
 from models.types import utcnow
 
 S = RequisitionStatus

@@ -13,12 +13,13 @@ The variables a playbook text field may use are TEXT_CONTEXT's keys and their at
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
+
+from models.did_you_mean import did_you_mean
 
 TEMPLATE_LANGS = ("zh-CN", "en")
 TEMPLATE_SUFFIX = ".md.j2"
@@ -68,15 +69,10 @@ def render_text(text: str, context: dict[str, Any]) -> str:
     return _TEXT_ENV.from_string(text).render(**context)
 
 
-def _did_you_mean(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
-
-
 def _unknown_names(ast: nodes.Template, sample: dict[str, Any]) -> list[str]:
     problems = []
     for name in sorted(meta.find_undeclared_variables(ast) - set(sample)):
-        problems.append(f"unknown variable `{name}`{_did_you_mean(name, sample)} (known: {', '.join(sorted(sample))})")
+        problems.append(f"unknown variable `{name}`{did_you_mean(name, sample)} (known: {', '.join(sorted(sample))})")
     seen = set()
     for node in ast.find_all(nodes.Getattr):
         if isinstance(node.node, nodes.Name) and isinstance(sample.get(node.node.name), dict):
@@ -84,7 +80,7 @@ def _unknown_names(ast: nodes.Template, sample: dict[str, Any]) -> list[str]:
             full = f"{node.node.name}.{node.attr}"
             if node.attr not in attrs and full not in seen:
                 seen.add(full)
-                problems.append(f"unknown variable `{full}`{_did_you_mean(node.attr, attrs)}"
+                problems.append(f"unknown variable `{full}`{did_you_mean(node.attr, attrs)}"
                                 f" (`{node.node.name}` has: {', '.join(sorted(attrs))})")
     return problems
 

@@ -18,13 +18,16 @@ from typing import Annotated
 import typer
 from sqlmodel import select
 
+from models.allocation import Plan
 from models.db import session_scope
-from models.dispatch_store import list_reservations, stand_down
+from models.dispatch_store import list_reservations
 from models.errors import InputError, RowError
 from models.i18n import tr
 from models.inventory import ResourceType
+from models.position import parse_position
+from models.release_store import stand_down
 from parklink.app import print_json, print_table, state
-from tasks.dispatch import GreatCircle, NeedsRejected, Plan, parse_position, plan_dispatch, read_needs_file
+from tasks.dispatch import GreatCircle, NeedsRejected, plan_dispatch, read_needs_file
 from tasks.dispatch_reserve import current_stock, incident_inputs, reserve_with_replan
 
 app = typer.Typer(help="应急物资调度 (resource dispatch): plan, reserve, stand down.", no_args_is_help=True)

@@ -36,10 +36,7 @@ def escalate(incident: Annotated[str, typer.Argument(help="incident id")],
     """Change the response level of a running incident; the run applies only the difference."""
     with session_scope(state.engine) as session:
         current = get_incident(session=session, incident_id=incident)
-        levels = load_playbooks(state.settings.playbooks_dir).levels(current.playbook_id)
-        if level not in levels:
-            raise InputError(f"--level {level}: playbook `{current.playbook_id}` has levels {', '.join(levels)}",
-                             exit_code=2)
+        load_playbooks(state.settings.playbooks_dir).require_level(current.playbook_id, level)
         change = request_level_change(session=session, incident_id=incident, to_level=level, reason=reason)
     console.print(tr(state.lang, "requested {i}: level {a} → {b}; the running response applies only the difference",
                      i=incident, a=change.from_level, b=change.to_level))

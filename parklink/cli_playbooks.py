@@ -17,6 +17,7 @@ import yaml
 from models.db import session_scope
 from models.errors import InputError, ParkLinkError
 from models.i18n import N_, localized, tr, trc
+from models.park_store import playbook_catalog
 from models.playbook import Catalog, IssueKind, ResolvedPlan, load_playbooks, validate
 from models.playbook.schema import playbook_json_schema
 from parklink.app import console, err_console, print_json, print_table, state
@@ -36,7 +37,7 @@ def reference_catalog() -> tuple[Catalog, str | None]:
     else:
         try:
             with session_scope(state.engine) as session:
-                catalog = Catalog.from_session(session)
+                catalog = playbook_catalog(session=session)
             if catalog.units:
                 return catalog.with_templates(settings.templates_dir), None
             why = tr(lang, "the database has no directory yet")

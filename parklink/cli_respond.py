@@ -17,8 +17,9 @@ from sqlmodel import select
 from models.db import session_scope
 from models.directory import Unit, UnitKind
 from models.errors import InputError
-from models.incident_report import IncidentReport, parse_position
+from models.incident_report import IncidentReport
 from models.playbook import PlaybookInvalid, normalise_un
+from models.position import Position, PositionError
 from parklink import engine as engine_manager
 from parklink.app import print_json, state
 from parklink.respond_view import follow, print_result
@@ -43,8 +44,8 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
     if playbook not in library.ids():
         raise InputError(f"unknown playbook `{playbook}`; choose from {', '.join(sorted(library.ids()))}", exit_code=2)
     levels = library.levels(playbook)
-    if level is not None and level not in levels:
-        raise InputError(f"--level {level}: playbook `{playbook}` has levels {', '.join(levels)}", exit_code=2)
+    if level is not None:
+        library.require_level(playbook, level)
     for name, value in (("deaths", deaths), ("injured", injured), ("loss", loss), ("evacuated", evacuated)):
         _check_count(name, value)
     if not 0 <= wind_from < 360:
@@ -55,9 +56,10 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
     lat = lon = None
     if at is not None:
         try:
-            lat, lon = parse_position(at)
-        except ValueError as exc:
+            position = Position.parse(at)
+        except PositionError as exc:
             raise InputError(f"--at {exc}", exit_code=2) from None
+        lat, lon = position.latitude, position.longitude
     if enterprise is not None:
         with session_scope(state.engine) as session:
             unit = session.get(Unit, enterprise)

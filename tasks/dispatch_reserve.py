@@ -22,14 +22,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from models.allocation import Need
 from models.db import session_scope
 from models.dispatch_store import ApplyResult, StalePlan, applied_need_ids, apply_plan, available_stock
 from models.incident_store import get_incident
-from tasks.dispatch import GreatCircle, Need, Position, StockLine, TravelEstimate, plan_dispatch
+from models.position import Position
+from tasks.dispatch import GreatCircle, TravelEstimate, plan_dispatch
 
-
-def current_stock(*, session: Session, resource_types: Iterable[str] | None = None) -> list[StockLine]:
-    return [StockLine(*row) for row in available_stock(session=session, resource_types=resource_types)]
+current_stock = available_stock  # what the planner plans from: [StockLine]
 
 
 def _duplicate(exc: IntegrityError) -> bool:
@@ -60,7 +60,7 @@ def incident_inputs(*, session: Session, incident_id: str, playbooks_dir: Path |
     incident = get_incident(session=session, incident_id=incident_id)
     plan = load_playbooks(playbooks_dir).resolve(incident.playbook_id, incident.level)
     return IncidentInputs(incident_id=incident.id, position=Position(incident.latitude, incident.longitude),
-                          needs=[Need.of(n) for n in plan.all_needs()],
+                          needs=plan.all_needs(),
                           isolation_radius_m=float(plan.isolation_radius_for(incident.chemical)),
                           playbook_id=incident.playbook_id, level=incident.level)
 

@@ -1,17 +1,46 @@
 """Comparing two resolved plans of a playbook (pure): what raising (or lowering) the level changes.
 
-    plan_diff(before, after) → [Change(path, kind, before, after, source)]
+One comparison, two readers: `parklink playbooks diff` prints its changes, and the running response
+(`tasks.response.levels.level_delta`) applies its groups and needs — so what the diff shows is what a
+level change does.
 
-Items — groups, members, needs, actions, recipients, stand-down criteria — are compared by key; an item
-that is new appears once, as a whole; an item in both appears once per field that changed.
+    compare(before, after) → PlanComparison
+        .groups    [Pair]    every group of either plan, paired by key
+        .needs     [Pair]    every need of either plan, paired by id (across groups)
+        .changes   [Change]  every item or field that differs, with where the new value comes from
+    plan_diff(before, after) → compare(before, after).changes
+    pair(before, after) → [Pair]   the pairing all three use: by key, in `after`'s order, then what only
+                                   `before` has, in its order
+
+Changes: items — groups, members, needs, actions, recipients, stand-down criteria — are compared by key;
+an item that is new appears once, as a whole; an item in both appears once per field that changed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
-from models.playbook.plan import ResolvedPlan
+from models.allocation import Need
+from models.playbook.plan import GroupPlan, ResolvedPlan
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Pair(Generic[T]):
+    """One key of either side: `added` (only after), `removed` (only before) or `kept` (both)."""
+
+    key: str
+    kind: Literal["added", "removed", "kept"]
+    before: T | None
+    after: T | None
+
+
+def pair(before: Mapping[str, T], after: Mapping[str, T]) -> list[Pair[T]]:
+    kept = [Pair(k, "kept" if k in before else "added", before.get(k), v) for k, v in after.items()]
+    return kept + [Pair(k, "removed", v, None) for k, v in before.items() if k not in after]
 
 
 @dataclass(frozen=True)
@@ -84,7 +113,28 @@ def _source(plan: ResolvedPlan, path: str) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class PlanComparison:
+    before: ResolvedPlan
+    after: ResolvedPlan
+    groups: list[Pair[GroupPlan]]
+    needs: list[Pair[Need]]
+    changes: list[Change]
+
+
+def compare(before: ResolvedPlan, after: ResolvedPlan) -> PlanComparison:
+    return PlanComparison(
+        before=before, after=after,
+        groups=pair({g.key: g for g in before.groups}, {g.key: g for g in after.groups}),
+        needs=pair({n.id: n for n in before.all_needs()}, {n.id: n for n in after.all_needs()}),
+        changes=_changes(before, after))
+
+
 def plan_diff(before: ResolvedPlan, after: ResolvedPlan) -> list[Change]:
+    return compare(before, after).changes
+
+
+def _changes(before: ResolvedPlan, after: ResolvedPlan) -> list[Change]:
     old, old_items = flatten(before)
     new, new_items = flatten(after)
     changes: list[Change] = []
@@ -93,17 +143,18 @@ def plan_diff(before: ResolvedPlan, after: ResolvedPlan) -> list[Change]:
     def inside_whole(path: str) -> bool:
         return any(path.startswith(w + ".") for w in whole)
 
-    for path in list(new) + [p for p in old if p not in new]:
+    for leaf in pair(old, new):
+        path = leaf.key
         if inside_whole(path):
             continue
-        if path not in old:
+        if leaf.kind == "added":
             if path in new_items:
                 whole.append(path)
-            changes.append(Change(path, "added", None, new[path], _source(after, path)))
-        elif path not in new:
+            changes.append(Change(path, "added", None, leaf.after, _source(after, path)))
+        elif leaf.kind == "removed":
             if path in old_items:
                 whole.append(path)
-            changes.append(Change(path, "removed", old[path], None, _source(before, path)))
-        elif old[path] != new[path] and path not in new_items:
-            changes.append(Change(path, "changed", old[path], new[path], _source(after, path)))
+            changes.append(Change(path, "removed", leaf.before, None, _source(before, path)))
+        elif leaf.before != leaf.after and path not in new_items:
+            changes.append(Change(path, "changed", leaf.before, leaf.after, _source(after, path)))
     return changes

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.i18n import Msg, both
+from models.position import Position
 from tasks.geo import destination
 
 
@@ -25,8 +26,7 @@ class CommandPostSite:
 
 def site_command_post(*, latitude: float, longitude: float, wind_from_deg: float, min_distance_m: float,
                       isolation_radius_m: float = 0.0, upwind: bool = True, margin_m: float = 50.0) -> CommandPostSite:
-    if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
-        raise ValueError(f"position {latitude},{longitude} is off the globe")
+    Position(latitude, longitude)  # ValueError when off the globe
     distance = max(float(min_distance_m), float(isolation_radius_m) + (margin_m if isolation_radius_m else 0.0))
     bearing = wind_from_deg % 360 if upwind else (wind_from_deg + 90) % 360
     lat, lon = destination(latitude, longitude, bearing, distance)

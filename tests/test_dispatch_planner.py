@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from models.allocation import RESERVE_KINDS
 from tasks.dispatch import (
     GreatCircle,
     Need,
@@ -18,7 +19,6 @@ from tasks.dispatch import (
     great_circle_km,
     plan_dispatch,
 )
-from tasks.dispatch.types import RESERVE_KINDS
 
 AT = Position(36.15, 112.27)
 SCBA = "2010101"

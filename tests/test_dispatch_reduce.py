@@ -6,8 +6,8 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.dispatch import DispatchNeed, Reservation, ReservationStatus
-from models.dispatch_store import reduce_need
 from models.inventory import Stock
+from models.release_store import reduce_need
 from tasks.dispatch import Need, Position
 from tasks.dispatch_reserve import reserve_with_replan
 

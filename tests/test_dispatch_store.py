@@ -8,8 +8,9 @@ from sqlmodel import select
 import tasks.dispatch_reserve as reserve_mod
 from models.db import session_scope
 from models.dispatch import DispatchNeed, Requisition, RequisitionStatus, Reservation, ReservationStatus
-from models.dispatch_store import StalePlan, apply_plan, stand_down
+from models.dispatch_store import StalePlan, apply_plan
 from models.errors import ImportRejected
+from models.release_store import stand_down
 from tasks.dispatch import Need, plan_dispatch
 from tasks.dispatch_reserve import current_stock, reserve_with_replan
 from tests.dispatch_fixtures import AT, SAND, SCBA, seed, stock_rows

@@ -3,6 +3,9 @@
     validate(paths, ...)            → Validation(issues, plans)      never raises for bad content
     load_playbooks(folder, ...)     → PlaybookSet                    raises PlaybookInvalid with every issue
     resolve(playbook_id, level)     → ResolvedPlan                   the shipped (or configured) playbooks
+    require_level(id, levels, level) → level                         the one check that a level asked for (respond
+                                                                     --level, escalate, a level change) is one of
+                                                                     the playbook's; PlaybookSet.require_level too
     load_playbook_text(text, ...)   → {level: ResolvedPlan}          one playbook given as text
 
 A playbook's id is its file name without `.yaml`; `extends: X` finds X.yaml beside the file, then in the
@@ -12,12 +15,13 @@ models.playbook.references) and the templates folder.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from models.did_you_mean import did_you_mean
 from models.errors import InputError, NotFound
 from models.playbook.checks import check_numbers, check_references, check_text_fields
 from models.playbook.errors import Issue, IssueKind, PlaybookInvalid, sort_issues
@@ -153,6 +157,13 @@ def validate(paths: list[Path] | None = None, *, catalog: Catalog | None = None,
     return Validation(issues, {} if issues else plans, [shown(p) for p in files], catalog)
 
 
+def require_level(playbook_id: str, levels: Sequence[str], level: str) -> str:
+    """`level` if it is one of the playbook's `levels`, else InputError (exit code 2) naming them."""
+    if level not in levels:
+        raise InputError(f"--level {level}: playbook `{playbook_id}` has levels {', '.join(levels)}", exit_code=2)
+    return level
+
+
 class PlaybookSet:
     """The resolved plans of a folder of valid playbooks."""
 
@@ -165,10 +176,13 @@ class PlaybookSet:
     def levels(self, playbook_id: str) -> list[str]:
         return list(self._get(playbook_id))
 
+    def require_level(self, playbook_id: str, level: str) -> str:
+        """`require_level` against this playbook's levels (NotFound for an unknown playbook)."""
+        return require_level(playbook_id, self.levels(playbook_id), level)
+
     def _get(self, playbook_id: str) -> dict[str, ResolvedPlan]:
         if playbook_id not in self.plans:
-            close = difflib.get_close_matches(playbook_id, self.ids(), n=1, cutoff=0.5)
-            hint = f"; did you mean `{close[0]}`?" if close else ""
+            hint = did_you_mean(playbook_id, self.ids(), cutoff=0.5)
             raise NotFound(f"unknown playbook `{playbook_id}`{hint} (playbooks: {', '.join(self.ids())})")
         return self.plans[playbook_id]
 

@@ -8,7 +8,6 @@ Positions come from the safe loader's marks: each issue points at the key that h
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import types
 import typing
@@ -18,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from models.did_you_mean import did_you_mean
 from models.playbook.errors import Issue, IssueKind
 from models.playbook.schema import (
     ID_PATTERN,
@@ -161,8 +161,7 @@ def _message(err: dict) -> tuple[tuple, str]:
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
         names = sorted(model.model_fields) if model else []
-        close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
+        hint = did_you_mean(str(loc[-1]), names)
         if " " in str(loc[-1]).strip():
             hint = "; a comma inside `{…}` ends the text before it: put the text in quotes"
         return loc, f"unknown field `{loc[-1]}`{hint} (valid: {', '.join(names)})"

@@ -14,10 +14,10 @@ every step it had, the lead stays, `upwind` stays on.
 from __future__ import annotations
 
 import copy
-import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.did_you_mean import did_you_mean
 from models.playbook.errors import Issue, IssueKind
 from models.playbook.loader import dotted
 from models.playbook.schema import GroupSpec, Overlay
@@ -142,8 +142,7 @@ class Folder:
                 st.def_sources.setdefault(f"groups.{key}", origin.where("groups", key))
                 continue
             if key not in st.defs:
-                close = difflib.get_close_matches(key, sorted(st.defs), n=1, cutoff=0.6)
-                hint = f"; did you mean `{close[0]}`?" if close else ""
+                hint = did_you_mean(key, st.defs)
                 self._issue(origin, ("groups", key), f"unknown group `{key}`{hint} (defined: {', '.join(st.defs)})")
                 continue
             if key not in st.active:

@@ -4,6 +4,9 @@
 field), keyed by a dotted path such as `groups.rescue.members.gaj` or `groups.rescue.needs.rescue-scba`.
 `content_hash` is the sha256 of the canonical plan and of the source files it was built from.
 
+A group's needs are `models.allocation.Need`, the one type the dispatch planner takes too (validated here:
+quantity and deadline positive, urgency 1–3, role primary | secondary).
+
 Levels: "I" 特别重大 … "IV" 一般 for the statutory incident types; "single" for an incident type with no
 statutory grade (mass incidents), which has exactly one response level.
 """
@@ -14,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.allocation import Need
 from models.playbook.schema import GROUP_KEYS, INCIDENT_ENTERPRISE, Level
 
 
@@ -47,18 +51,6 @@ class ActionPlan(Frozen):
     deadline_min: int = Field(gt=0)
 
 
-class Need(Frozen):
-    id: str
-    group: str
-    resource_type: str
-    quantity: int = Field(gt=0)
-    urgency: Literal[1, 2, 3]
-    role: Literal["primary", "secondary"]
-    deadline_min: int = Field(gt=0)
-    note_zh: str | None = None
-    note_en: str | None = None
-
-
 class GroupPlan(Frozen):
     key: str
     number: int  # 1…9, the source document's order
@@ -71,7 +63,7 @@ class GroupPlan(Frozen):
     ack_deadline_min: int = Field(gt=0)
     escalation: list[Escalation] = Field(min_length=1)
     actions: list[ActionPlan]
-    needs: list[Need]
+    needs: list[Need]  # each with its group and deadline (the playbook's resolution gives both)
     notice_template: str
 
     @property

@@ -1,19 +1,19 @@
 """What playbook references are checked against: the directory's units, the catalogue's resource types
 and the templates folder.
 
-    Catalog.from_session(session)       the database (the record, once `parklink init` has run)
-    Catalog.from_sample_park(folder)    data/sample-park/*.yaml, when there is no database yet
-    Catalog.with_templates(folder)      adds the names of templates present in every language
+    models.park_store.playbook_catalog(session=…)  the database (the record, once `parklink init` has run)
+    Catalog.from_sample_park(folder)               data/sample-park/*.yaml, when there is no database yet
+    Catalog.with_templates(folder)                 adds the names of templates present in every language
 
 Reading the database is the caller's business (it passes the session); nothing here opens one.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from models.did_you_mean import did_you_mean
 from models.playbook.schema import INCIDENT_ENTERPRISE
 from models.safe_yaml import YAMLLoadError, load_yaml_file
 from models.templating import template_names
@@ -27,18 +27,6 @@ class Catalog:
     templates: frozenset[str] = frozenset()
     templates_dir: Path | None = None
     origin: str = ""  # where the codes came from, said once by `validate`
-
-    @classmethod
-    def from_session(cls, session) -> Catalog:
-        from models.park_store import list_resource_types, list_units
-
-        units = list_units(session=session, include_inactive=True)
-        return cls(
-            units={u.code: u.name_zh for u in units if u.active},
-            inactive_units={u.code: u.name_zh for u in units if not u.active},
-            resource_types={t.code: t.name_zh for t in list_resource_types(session=session)},
-            origin="database",
-        )
 
     @classmethod
     def from_sample_park(cls, folder: Path) -> Catalog:
@@ -73,34 +61,16 @@ class Catalog:
         if code in self.inactive_units:
             return f"unit `{code}` ({self.inactive_units[code]}) is deactivated in the directory"
         choices = dict(self.units, **({INCIDENT_ENTERPRISE: "事发企业"} if allow_role else {}))
-        return f"unknown unit `{code}`{_hint(code, choices)}"
+        return f"unknown unit `{code}`{did_you_mean(code, choices, names=choices, prefix=True)}"
 
     def resource_type_problem(self, code: str) -> str | None:
         if code in self.resource_types:
             return None
-        return f"unknown resource type `{code}`{_hint(code, self.resource_types)}; see `parklink inventory types`"
+        hint = did_you_mean(code, self.resource_types, names=self.resource_types, prefix=True)
+        return f"unknown resource type `{code}`{hint}; see `parklink inventory types`"
 
     def template_problem(self, name: str) -> str | None:
         if name in self.templates:
             return None
         known = ", ".join(sorted(self.templates)) or "none"
-        close = difflib.get_close_matches(name, sorted(self.templates), n=1, cutoff=0.6)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
-        return (f"unknown template `{name}`{hint} (templates/ has, in zh-CN and en: {known})")
-
-
-def nearest(word: str, choices) -> str | None:
-    """A choice that starts with `word` (a cut-short code), else the closest by similarity."""
-    starts = sorted((c for c in choices if len(word) >= 3 and c.startswith(word)), key=len)
-    if starts:
-        return starts[0]
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def _hint(code: str, choices: dict[str, str]) -> str:
-    close = [nearest(code, choices)]
-    if close[0] is None:
-        return ""
-    name = choices.get(close[0])
-    return f"; did you mean `{close[0]}` ({name})?" if name else f"; did you mean `{close[0]}`?"
+        return f"unknown template `{name}`{did_you_mean(name, self.templates)} (templates/ has, in zh-CN and en: {known})"

@@ -9,13 +9,13 @@ plan is the state after its overlays. Pure: no database, no Prefect.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from models.did_you_mean import did_you_mean
 from models.playbook.errors import Issue, IssueKind
 from models.playbook.loader import Source
 from models.playbook.overlay import Folder, Origin, State
@@ -57,8 +57,7 @@ def chain_of(pid: str, files: dict[str, Parsed], known: set[str] = frozenset()) 
         if parent is None:
             return chain, []
         if parent not in files:
-            close = difflib.get_close_matches(parent, sorted(set(files) | set(known)), n=1, cutoff=0.6)
-            hint = f"; did you mean `{close[0]}`?" if close else ""
+            hint = did_you_mean(parent, set(files) | set(known))
             return None, [_issue(parsed, "extends", f"unknown playbook `{parent}`{hint} (looked for {parent}.yaml "
                                  "beside this file and in the playbooks folder)", IssueKind.references)]
         current = parent

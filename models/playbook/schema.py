@@ -19,12 +19,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from models.i18n import N_
+
 LEVELS_STATUTORY = ("IV", "III", "II", "I")  # lowest first: the order overlays apply in
 SINGLE_LEVEL = "single"
 ALL_LEVELS = (*LEVELS_STATUTORY, SINGLE_LEVEL)
 Level = Literal["IV", "III", "II", "I", "single"]
-LEVEL_NAMES = {"I": ("特别重大", "particularly serious"), "II": ("重大", "serious"), "III": ("较大", "major"),
-               "IV": ("一般", "ordinary"), "single": ("不分级", "single response level")}
+# The statutory name of each response level (an English msgid; zh-CN from the catalogue: 特别重大, 重大, …).
+LEVEL_NAMES = {"I": N_("particularly serious"), "II": N_("serious"), "III": N_("major"), "IV": N_("ordinary"),
+               "single": N_("single response level")}
 
 GROUP_KEYS = ("experts", "rescue", "medical", "cordon", "evacuation", "logistics", "information", "special",
               "coordination")

@@ -6,20 +6,21 @@ nothing planned: an unknown resource type (with the nearest known code), a zero,
 quantity, an urgency outside 1–3, a role other than primary | secondary, a duplicate id, an unknown
 field, a position off the globe.
 
-Pure: the catalogue's codes come in as a set.
+Pure: the catalogue's codes come in as a set. `at` is read by models.position.parse_position, the hints by
+models.did_you_mean.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from models.allocation import ROLES, URGENCY_RANGE, Need, Position
+from models.did_you_mean import did_you_mean
 from models.errors import ImportRejected, RowError
+from models.position import parse_position
 from models.safe_yaml import Mapping, YAMLLoadError, decode_utf8, load_yaml_text
-from tasks.dispatch.types import ROLES, URGENCY_RANGE, Need, Position
 
 FIELDS = ("id", "group", "resource_type", "quantity", "urgency", "role", "deadline_min")
 REQUIRED = ("id", "resource_type", "quantity", "urgency", "role")
@@ -31,27 +32,6 @@ class NeedsRejected(ImportRejected):
     def __init__(self, errors: list[RowError]):
         super().__init__(errors)
         self.args = (f"{len(self.errors)} error(s); nothing was planned",)
-
-
-def suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
-
-
-def parse_position(text: Any, *, file: str = "--at", row: int = 0, field: str = "") -> tuple[Position | None,
-                                                                                               list[RowError]]:
-    """'36.15,112.27' (or a two-item list) → Position; otherwise the reason, as a RowError."""
-    parts = text if isinstance(text, list | tuple) else str(text).replace("，", ",").split(",")
-    try:
-        if len(parts) != 2:
-            raise ValueError
-        lat, lon = (float(p) for p in parts)
-    except (TypeError, ValueError):
-        return None, [RowError(file, row, field, f"`{text}` is not a position; write LAT,LON such as 36.15,112.27")]
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None, [RowError(file, row, field, f"`{text}` is off the globe; latitude must be within ±90 and "
-                                                 "longitude within ±180 (did you swap them?)")]
-    return Position(lat, lon), []
 
 
 def _int(value: Any) -> int | None:
@@ -79,7 +59,7 @@ def _entry(item: Any, index: int, file: str, known_types: set[str]) -> tuple[Nee
 
     for key in item:
         if key not in FIELDS:
-            err(str(key), f"unknown field{suggest(str(key), FIELDS) or '; expected ' + ', '.join(FIELDS)}")
+            err(str(key), f"unknown field{did_you_mean(str(key), FIELDS) or '; expected ' + ', '.join(FIELDS)}")
     for key in REQUIRED:
         if item.get(key) in (None, ""):
             errors.append(RowError(file, row, f"{where}.{key}", "missing"))
@@ -88,7 +68,7 @@ def _entry(item: Any, index: int, file: str, known_types: set[str]) -> tuple[Nee
     if rtype not in (None, ""):
         rtype = str(rtype)
         if rtype not in known_types:
-            hint = suggest(rtype, known_types) or "; see `parklink inventory types`"
+            hint = did_you_mean(rtype, known_types) or "; see `parklink inventory types`"
             err("resource_type", f"unknown resource type `{rtype}`{hint}")
     quantity = _int(item.get("quantity"))
     if item.get("quantity") not in (None, "") and (quantity is None or quantity <= 0):
@@ -99,7 +79,7 @@ def _entry(item: Any, index: int, file: str, known_types: set[str]) -> tuple[Nee
         err("urgency", f"`{item.get('urgency')}` must be 1, 2 or 3 (1 is the most urgent)")
     role = item.get("role")
     if role not in (None, "") and role not in ROLES:
-        err("role", f"`{role}` must be primary or secondary{suggest(str(role), ROLES)}")
+        err("role", f"`{role}` must be primary or secondary{did_you_mean(str(role), ROLES)}")
     deadline = item.get("deadline_min")
     if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, int | float)
                                  or deadline <= 0):

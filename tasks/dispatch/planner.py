@@ -18,12 +18,10 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 
-from tasks.dispatch.travel import GreatCircle, TravelEstimate, great_circle_km
-from tasks.dispatch.types import (
+from models.allocation import (
     RESERVE_KINDS,
     Allocation,
     Excluded,
-    Leg,
     Need,
     Plan,
     Position,
@@ -31,21 +29,24 @@ from tasks.dispatch.types import (
     Shortfall,
     StockLine,
 )
+from models.i18n import N_, both
+from tasks.dispatch.travel import GreatCircle, Leg, TravelEstimate, great_circle_km
 
 
 def _reason(kind: str, km: float, *, nearest: bool, split: bool, late_by: float | None) -> tuple[str, str]:
+    """(zh-CN, en) of why a depot serves a need — formatted once per depot and case (the planner caches it)."""
     if kind == "requisition":
-        zh, en = f"储备不足，向可征用单位征用（先征用、后结算），{km:.1f} km", \
-            f"reserves fall short: requisitioned (settle later), {km:.1f} km"
+        msgid = N_("reserves fall short: requisitioned (settle later), {km} km")
     elif nearest:
-        zh, en = f"最近的可用储备，{km:.1f} km", f"nearest available reserve, {km:.1f} km"
+        msgid = N_("nearest available reserve, {km} km")
     elif split:
-        zh, en = f"较近储备不足，拆分调用，{km:.1f} km", f"split: nearer reserves could not cover it, {km:.1f} km"
+        msgid = N_("split: nearer reserves could not cover it, {km} km")
     else:
-        zh, en = f"较近储备已调给更急需求，{km:.1f} km", f"nearer reserves went to more urgent needs, {km:.1f} km"
+        msgid = N_("nearer reserves went to more urgent needs, {km} km")
+    zh, en = both(msgid, km=format(km, ".1f"))
     if late_by is not None:
-        zh += f"；预计晚于时限 {late_by:.0f} 分钟"
-        en += f"; arrives {late_by:.0f} min after the deadline"
+        late_zh, late_en = both("; arrives {minutes} min after the deadline", minutes=format(late_by, ".0f"))
+        zh, en = zh + late_zh, en + late_en
     return zh, en
 
 
@@ -73,17 +74,14 @@ def _usable_legs(info: dict[str, StockLine], at: Position, travel: TravelEstimat
         d = info[code]
         straight_km = great_circle_km(at.latitude, at.longitude, d.latitude, d.longitude)
         if exclude_radius_m > 0 and straight_km * 1000.0 < exclude_radius_m:
-            m = straight_km * 1000.0
-            excluded.append(Excluded(
-                depot=code, distance_km=round(straight_km, 3),
-                reason_zh=f"位于隔离半径 {exclude_radius_m:.0f} m 以内（距事发点 {m:.0f} m），不调用",
-                reason_en=f"inside the {exclude_radius_m:.0f} m isolation radius ({m:.0f} m from the incident); not used",
-            ))
+            zh, en = both("inside the {radius} m isolation radius ({distance} m from the incident); not used",
+                          radius=format(exclude_radius_m, ".0f"), distance=format(straight_km * 1000.0, ".0f"))
+            excluded.append(Excluded(depot=code, distance_km=round(straight_km, 3), reason_zh=zh, reason_en=en))
             continue
         leg = travel(at, code, d.latitude, d.longitude)
         if leg is None:
-            excluded.append(Excluded(depot=code, distance_km=round(straight_km, 3),
-                                     reason_zh="无可达路线，不调用", reason_en="no route to the incident; not used"))
+            zh, en = both("no route to the incident; not used")
+            excluded.append(Excluded(depot=code, distance_km=round(straight_km, 3), reason_zh=zh, reason_en=en))
             continue
         legs[code] = leg
     return legs, excluded
@@ -103,8 +101,7 @@ def plan_dispatch(needs: Iterable[Need], stock: Iterable[StockLine], at: Positio
             gc.enable()
 
 
-def _plan(needs: tuple[Need, ...], stock: Iterable[StockLine], at: Position, travel: TravelEstimate | None,
-          exclude_radius_m: float) -> Plan:
+def _check(needs: tuple[Need, ...]) -> None:
     seen: set[str] = set()
     for need in needs:
         if need.id in seen:
@@ -112,30 +109,42 @@ def _plan(needs: tuple[Need, ...], stock: Iterable[StockLine], at: Position, tra
         seen.add(need.id)
         if need.quantity <= 0:
             raise ValueError(f"need `{need.id}`: quantity must be positive")
-    travel = travel or GreatCircle()
-    info, avail = _depots(stock)
-    legs, excluded = _usable_legs(info, at, travel, exclude_radius_m)
 
-    # Per depot, once: identity and rounded leg. Per type, the usable depots in service order: reserves
-    # (pooled) before requisitionable holders, then earliest arrival, kilometres, code. `left` is what each
-    # still has; `cursor` skips the exhausted for good.
+
+def _service_order(types: set[str], info: dict[str, StockLine], avail: dict[str, dict[str, int]],
+                   legs: dict[str, Leg]) -> tuple[dict[str, list[tuple]], dict[str, list[int]]]:
+    """Per type, the usable depots in service order — reserves (pooled) before requisitionable holders,
+    then earliest arrival, kilometres, code — as (code, owner, is_reserve, km, eta, raw eta, reason cache),
+    and what each still has."""
+    # Per depot, once: identity and rounded leg.
     facts = {c: (c, info[c].owner, info[c].kind in RESERVE_KINDS, round(leg.distance_km, 3), round(leg.eta_min, 1),
                  leg.eta_min, {}) for c, leg in legs.items()}
     # One sort of the depots in service order; each type takes its depots from it in that order (linear).
     ranked = sorted(facts, key=lambda c: (not facts[c][2], facts[c][5], legs[c].distance_km, c))
     order: dict[str, list[tuple]] = {}
     left: dict[str, list[int]] = {}
-    for rtype in {n.resource_type for n in needs}:
+    for rtype in types:
         by_depot = avail.get(rtype, {})
         codes = [c for c in ranked if c in by_depot]
         order[rtype] = [facts[c] for c in codes]
         left[rtype] = [by_depot[c] for c in codes]
-    cursor: dict[str, int] = dict.fromkeys(order, 0)
+    return order, left
+
+
+def _plan(needs: tuple[Need, ...], stock: Iterable[StockLine], at: Position, travel: TravelEstimate | None,
+          exclude_radius_m: float) -> Plan:
+    _check(needs)
+    travel = travel or GreatCircle()
+    info, avail = _depots(stock)
+    legs, excluded = _usable_legs(info, at, travel, exclude_radius_m)
+    order, left = _service_order({n.resource_type for n in needs}, info, avail, legs)
+    cursor: dict[str, int] = dict.fromkeys(order, 0)  # skips the exhausted depots of a type for good
 
     allocations: list[Allocation] = []
     requisitions: list[Requisition] = []
     shortfalls: list[Shortfall] = []
-    for need in sorted(needs, key=Need.rank):
+    ranked = tuple(sorted(needs, key=Need.rank))
+    for need in ranked:
         rtype, remaining, i = need.resource_type, need.quantity, cursor[need.resource_type]
         rows, stock_left = order[rtype], left[rtype]
         deadline = need.deadline_min
@@ -169,6 +178,6 @@ def _plan(needs: tuple[Need, ...], stock: Iterable[StockLine], at: Position, tra
         if remaining:
             shortfalls.append(Shortfall(need.id, rtype, remaining))
 
-    return Plan(needs=tuple(sorted(needs, key=Need.rank)), allocations=tuple(allocations),
+    return Plan(needs=ranked, allocations=tuple(allocations),
                 requisitions=tuple(requisitions), shortfalls=tuple(shortfalls), excluded=tuple(excluded),
                 position=at)

@@ -1,5 +1,6 @@
 """Travel estimates: how far and how long from a depot to the incident.
 
+    Leg                 how far a depot is from the incident: kilometres and minutes
     TravelEstimate      any callable (position, depot code, latitude, longitude) → Leg | None (no route)
     GreatCircle         the default: haversine distance at a configured road speed, times a detour factor
     TravelMatrix        a plugged-in table {depot: (km, minutes)} from a road-network router; depots it
@@ -13,8 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from tasks.dispatch.types import Leg, Position
+from models.position import Position
 from tasks.geo import distance_m
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """How far a depot is from the incident: kilometres and minutes."""
+
+    distance_km: float
+    eta_min: float
 
 TravelEstimate = Callable[[Position, str, float, float], "Leg | None"]
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from models.allocation import StandDownResult
 from models.db import session_scope
-from models.dispatch_store import StandDownResult, list_dispatch_needs, reduce_need, stand_down
+from models.dispatch_store import list_dispatch_needs
 from models.event_store import record_events
 from models.incident_store import apply_level_change, close_incident, get_incident
 from models.playbook import ResolvedPlan
+from models.release_store import reduce_need, stand_down
 from models.types import utcnow
 from tasks.response.levels import LevelDelta, needs_to_release
 from tasks.response.phases import closing as phase

@@ -26,10 +26,9 @@ def local(value: datetime | None) -> str:
 
 
 def level_names(level: str) -> tuple[str, str]:
-    names = LEVEL_NAMES.get(level)
-    if isinstance(names, tuple | list) and len(names) >= 2:
-        return str(names[0]), str(names[1])
-    return level, level
+    """(zh-CN, en) statutory name of a response level; the level itself for one the law does not name."""
+    name = LEVEL_NAMES.get(level)
+    return (tr("zh-CN", name), name) if name else (level, level)
 
 
 def unit_codes(units: list[str], enterprise: str | None) -> list[str]:

@@ -23,9 +23,8 @@ from models.event_store import record_events
 from models.incident_store import get_incident
 from models.notification import ContextKind
 from models.playbook import Need, ResolvedPlan
+from models.position import Position
 from models.requisition_store import approve, list_requisitions
-from tasks.dispatch import Need as PlannerNeed
-from tasks.dispatch import Position
 from tasks.dispatch_reserve import reserve_with_replan
 from tasks.notify.escalation import send_wave
 from tasks.notify.texts import Message
@@ -65,7 +64,7 @@ def _reserve(engine, settings, run: Run, plan: ResolvedPlan, needs: list[Need]) 
         incident = get_incident(session=session, incident_id=run.incident_id)
         at = Position(incident.latitude, incident.longitude)
         radius = plan.isolation_radius_for(incident.chemical)
-    result = reserve_with_replan(engine, run.incident_id, [PlannerNeed.of(n) for n in needs], at,
+    result = reserve_with_replan(engine, run.incident_id, needs, at,
                                  speed_kmh=settings.dispatch_speed_kmh, exclude_radius_m=radius, lang=run.lang)
     wanted = {n.id for n in needs}
     with session_scope(engine) as session:

@@ -3,13 +3,18 @@
 Raising a level applies only the difference: new groups are activated whole, groups already active notify
 only their new members, and needs are reserved only for what is new (a need whose quantity grew gets a
 delta need `<id>@<level>` for the extra units, so nothing is reserved twice).
+
+The difference is read from `tasks.playbook_plan.compare` — the comparison `parklink playbooks diff` prints —
+so the diff an administrator reads is the change a running response makes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from models.playbook import GroupPlan, Need, ResolvedPlan
+from models.allocation import Need
+from models.playbook import GroupPlan, ResolvedPlan
+from tasks.playbook_plan import compare
 from tasks.response.context import unit_codes
 
 
@@ -48,23 +53,23 @@ def needs_to_release(applied: dict[str, int], after: ResolvedPlan) -> tuple[list
 
 def level_delta(before: ResolvedPlan, after: ResolvedPlan, enterprise: str | None) -> LevelDelta:
     delta = LevelDelta(before.level, after.level)
-    old_groups = {g.key: g for g in before.groups}
-    for group in after.groups:
-        old = old_groups.get(group.key)
-        if old is None:
-            delta.new_groups.append(group)
-            continue
-        added = [u for u in unit_codes(group.units, enterprise) if u not in unit_codes(old.units, enterprise)]
-        if added:
-            delta.added_members[group.key] = added
-    delta.dropped_groups = [k for k in old_groups if k not in {g.key for g in after.groups}]
-    old_needs = {n.id: n for n in before.all_needs()}
-    for need in after.all_needs():
-        old = old_needs.get(need.id)
-        if old is None:
-            delta.new_needs.append(need)
-        elif need.quantity > old.quantity:
-            delta.new_needs.append(need.model_copy(update={"id": f"{need.id}@{after.level}",
-                                                          "quantity": need.quantity - old.quantity}))
-    delta.dropped_needs = [i for i in old_needs if i not in {n.id for n in after.all_needs()}]
+    comparison = compare(before, after)
+    for group in comparison.groups:
+        if group.kind == "added":
+            delta.new_groups.append(group.after)
+        elif group.kind == "removed":
+            delta.dropped_groups.append(group.key)
+        else:
+            had = unit_codes(group.before.units, enterprise)
+            added = [u for u in unit_codes(group.after.units, enterprise) if u not in had]
+            if added:
+                delta.added_members[group.key] = added
+    for need in comparison.needs:
+        if need.kind == "added":
+            delta.new_needs.append(need.after)
+        elif need.kind == "removed":
+            delta.dropped_needs.append(need.key)
+        elif need.after.quantity > need.before.quantity:
+            delta.new_needs.append(replace(need.after, id=f"{need.key}@{after.level}",
+                                           quantity=need.after.quantity - need.before.quantity))
     return delta

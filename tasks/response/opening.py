@@ -60,8 +60,8 @@ def open_incident_step(playbook: str, report: IncidentReport, level: str | None,
         if (opened := _continued(session, playbook, report)) is not None:
             return opened
     levels = playbooks.levels(playbook)
-    if level is not None and level not in levels:
-        raise InputError(f"level `{level}`: this playbook has {', '.join(levels)}", exit_code=2)
+    if level is not None:
+        playbooks.require_level(playbook, level)
     choice = choose_level(levels, lambda lv: playbooks.resolve(playbook, lv), report, level)
     plan = playbooks.resolve(playbook, choice.level)
     for attempt in range(5):  # two runs may take the same new id at once: the loser takes the next one

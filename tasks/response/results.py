@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.dispatch_store import StandDownResult
+from models.allocation import StandDownResult
 from models.events import Event, Texts, UnitStatus
 from tasks.assessment import KpiCheck
 from tasks.response.run import Run

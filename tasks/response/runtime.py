@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import Engine
 
 from models.db import create_schema, get_engine, session_scope
-from models.park_store import get_park
+from models.park_store import get_park, playbook_catalog
 from models.park_store import unit_names as store_unit_names
 from models.playbook import Catalog, PlaybookSet, load_playbooks
 from models.settings import Settings, get_settings
@@ -112,7 +112,7 @@ def _library(playbooks_dir: Path, templates_dir: Path, signature: tuple) -> Play
 def catalog(settings: Settings) -> Catalog:
     """What playbooks may name: the database's directory and catalogue (the sample park's before `init`)."""
     with session_scope(db(settings)) as session:
-        found = Catalog.from_session(session)
+        found = playbook_catalog(session=session)
     if not found.units:
         found = Catalog.from_sample_park(settings.data_dir / "sample-park")
     return found.with_templates(settings.templates_dir)

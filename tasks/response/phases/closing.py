@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from models.allocation import StandDownResult
 from models.dispatch import DispatchNeed, Requisition, Reservation
-from models.dispatch_store import StandDownResult
 from models.events import (
     Event,
     EventKind,

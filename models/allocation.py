@@ -1,17 +1,30 @@
-"""The planner's vocabulary: what goes in (needs, stock lines, a position) and what comes out (a plan).
+"""The planner's vocabulary, shared by the pure planner (`tasks.dispatch`), the playbooks, the stores and the
+response's pure phases.
 
-Pure data: frozen dataclasses, integers for quantities, no database and no Prefect.
+What goes in, what comes out — plain, typed data: frozen slotted dataclasses and named tuples (cheap to
+make by the hundred thousand), integers for quantities, no database and no Prefect.
 
-    Need         a group's request: type, quantity, urgency 1 (most urgent) … 3, primary | secondary
+    Need         one resource need: type, quantity, urgency 1 (most urgent) … 3, primary | secondary, the
+                 group and the deadline; a playbook's plan lists them (`GroupPlan.needs`, validated there by
+                 pydantic), a needs file gives them, the planner ranks them (`Need.rank`)
     StockLine    what a depot can give now: depot, owner, kind, position, type, available
-    Position     the incident's latitude and longitude
-    Plan         allocations (reserves), requisitions (requisitionable holders), shortfalls, excluded depots
+    Plan         what the planner decided: allocations (reserves), requisitions (requisitionable holders,
+                 先征用、后结算), shortfalls, excluded depots — what `models.dispatch_store.apply_plan` reserves
+    Allocation, Requisition, Shortfall, Excluded   the lines of a plan
+    StandDownResult  what standing down gave back (`models.release_store.stand_down`): units released and
+                 consumed, requisitions cancelled and still open
+    Position     re-exported from `models.position` (with its parser)
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, is_dataclass
-from typing import Literal, NamedTuple
+from typing import Annotated, Literal, NamedTuple
+
+from pydantic import ConfigDict, Field
+
+from models.i18n import is_english, localized
+from models.position import Position
 
 Role = Literal["primary", "secondary"]
 ROLES: tuple[str, ...] = ("primary", "secondary")
@@ -21,34 +34,26 @@ URGENCY_RANGE = (1, 3)
 
 
 @dataclass(frozen=True, slots=True)
-class Position:
-    latitude: float
-    longitude: float
-
-    def __post_init__(self) -> None:
-        if not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
-            raise ValueError(f"position {self.latitude},{self.longitude} is off the globe")
-
-
-@dataclass(frozen=True, slots=True)
 class Need:
-    """One resource need. Urgency 1 is the most urgent (满足急需), 3 the least."""
+    """One resource need. Urgency 1 is the most urgent (满足急需), 3 the least.
+
+    Built directly (`Need("scba", "2010101", 12, urgency=1)`: no checks, the planner checks what it needs) or
+    validated by pydantic as a field of a model (a playbook's `GroupPlan.needs`: the annotations below apply,
+    unknown fields are refused). A playbook's deadline is whole minutes (an int, kept as one); a needs file's
+    is a float.
+    """
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     id: str
     resource_type: str
-    quantity: int
-    urgency: int = 2
+    quantity: Annotated[int, Field(gt=0)]
+    urgency: Literal[1, 2, 3] = 2
     role: Role = "primary"
     group: str | None = None
-    deadline_min: float | None = None
-
-    @classmethod
-    def of(cls, spec) -> Need:
-        """From anything with the same attributes (a playbook's need, a row)."""
-        deadline = getattr(spec, "deadline_min", None)
-        return cls(id=str(spec.id), resource_type=str(spec.resource_type), quantity=int(spec.quantity),
-                   urgency=int(spec.urgency), role=spec.role, group=getattr(spec, "group", None),
-                   deadline_min=None if deadline is None else float(deadline))
+    deadline_min: Annotated[int | float, Field(gt=0)] | None = None
+    note_zh: str | None = None
+    note_en: str | None = None
 
     def rank(self) -> tuple:
         """Most urgent first, then primary before secondary, then earliest deadline, then id."""
@@ -67,14 +72,6 @@ class StockLine:
     available: int
 
 
-@dataclass(frozen=True, slots=True)
-class Leg:
-    """How far a depot is from the incident: kilometres and minutes."""
-
-    distance_km: float
-    eta_min: float
-
-
 class Allocation(NamedTuple):
     need: str
     depot: str
@@ -88,7 +85,7 @@ class Allocation(NamedTuple):
     late: bool = False
 
     def reason(self, lang: str = "zh-CN") -> str:
-        return self.reason_en if lang == "en" else self.reason_zh
+        return localized(lang, self, "reason")
 
 
 class Requisition(NamedTuple):
@@ -106,7 +103,7 @@ class Requisition(NamedTuple):
     late: bool = False
 
     def reason(self, lang: str = "zh-CN") -> str:
-        return self.reason_en if lang == "en" else self.reason_zh
+        return localized(lang, self, "reason")
 
 
 class Shortfall(NamedTuple):
@@ -123,7 +120,7 @@ class Excluded:
     distance_km: float | None = None
 
     def reason(self, lang: str = "zh-CN") -> str:
-        return self.reason_en if lang == "en" else self.reason_zh
+        return localized(lang, self, "reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +147,7 @@ class Plan:
             data = asdict(obj) if is_dataclass(obj) else obj._asdict()
             zh, en = data.pop("reason_zh", None), data.pop("reason_en", None)
             if zh is not None:
-                data["reason"] = en if lang == "en" else zh
+                data["reason"] = en if is_english(lang) else zh
             return data
 
         return {
@@ -160,3 +157,11 @@ class Plan:
             "shortfalls": [s._asdict() for s in self.shortfalls],
             "excluded": [line(e) for e in self.excluded],
         }
+
+
+@dataclass
+class StandDownResult:
+    released: int = 0
+    consumed: int = 0
+    cancelled_requisitions: list[int] = field(default_factory=list)
+    open_requisitions: list[int] = field(default_factory=list)  # delivered: still to return or consume
