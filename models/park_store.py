@@ -52,12 +52,15 @@ def reserved_map(session: Session) -> dict[tuple[str, str], int]:
 
 
 def import_directory(*, session: Session, units: list[UnitBase], liaisons: list[LiaisonBase],
-                     prune: bool = False) -> ImportSummary:
+                     prune: bool = False, park: tuple[str, str | None] | None = None) -> ImportSummary:
     """Upsert units by code; each imported unit's liaisons become exactly the file's (others deactivated).
 
-    With `prune`, units missing from the file are deactivated with their liaisons.
+    With `prune`, units missing from the file are deactivated with their liaisons. `park`: the park's
+    (zh, en) names, when the file gives them.
     """
     summary = ImportSummary()
+    if park is not None:
+        set_park(session=session, name_zh=park[0], name_en=park[1])
     existing = {u.code: u for u in session.exec(select(Unit)).all()}
     # Units first without parents (a parent may come later in the file), then parents.
     for unit in units:

@@ -66,7 +66,8 @@ def import_(
     """Upsert units by code from FILE; print what was added, changed, deactivated. All or nothing."""
     with session_scope(state.engine) as session:
         data = parse_directory(file, known_units=known_codes(session)["units"])
-        summary = import_directory(session=session, units=data.units, liaisons=data.liaisons, prune=prune)
+        summary = import_directory(session=session, units=data.units, liaisons=data.liaisons, prune=prune,
+                                   park=data.park and (data.park.name_zh, data.park.name_en))
     print_summary(summary.as_dict(), json_out)
 
 

@@ -25,7 +25,8 @@ def load_sample_park(engine=None, folder=None) -> ImportSummary:
     with session_scope(engine or state.engine) as session:
         codes = known_codes(session)
         directory = parse_directory(folder / "directory.yaml", known_units=codes["units"])
-        part = import_directory(session=session, units=directory.units, liaisons=directory.liaisons)
+        part = import_directory(session=session, units=directory.units, liaisons=directory.liaisons,
+                                    park=directory.park and (directory.park.name_zh, directory.park.name_en))
         codes = known_codes(session)
         inventory = parse_inventory(folder / "inventory.yaml", known_units=codes["units"], known_depots=codes["depots"],
                                     known_types=codes["types"], reserved=reserved_map(session))

@@ -212,3 +212,28 @@ def test_database_constraints_hold_without_the_importer(cli, engine):
     with Session(engine) as s, pytest.raises(IntegrityError):
         s.add(Liaison(unit="yjj", name="第二主联络员", role="primary", phone="+447700900999"))
         s.commit()
+
+
+def test_the_park_is_named_by_its_directory_and_settings_win(cli, engine, tmp_path, monkeypatch):
+    from models.db import session_scope
+    from models.settings import get_settings
+    from tasks.response.runtime import park_context
+
+    cli("init")
+    assert park_context(get_settings(), engine) == {
+        "name_zh": "安泽经济技术开发区化工园区", "name_en": "Anze Economic and Technological Development Zone chemical park"}
+    path = tmp_path / "renamed.yaml"
+    path.write_text("park: {name_zh: 示例化工园区}\nunits: []\n", encoding="utf-8")
+    assert cli("directory", "import", str(path), "--json").exit_code == 0
+    assert park_context(get_settings(), engine) == {"name_zh": "示例化工园区", "name_en": "示例化工园区"}
+    monkeypatch.setenv("PARKLINK_PARK_NAME_EN", "Sample chemical park")
+    assert park_context(get_settings(), engine)["name_en"] == "Sample chemical park"
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("park:\n  name_en: No Chinese name\nunits: []\n", encoding="utf-8")
+    result = cli("directory", "import", str(bad))
+    assert result.exit_code != 0 and f"{bad}:2: park.name_zh: Field required" in result.stderr, result.stderr
+    with session_scope(engine) as session:
+        from models.park_store import get_park
+
+        assert get_park(session=session).name_zh == "示例化工园区", "a rejected file changes nothing"

@@ -2,7 +2,8 @@
 
     parse_directory(path, known_units=…) → DirectoryData(units, liaisons)    or ImportRejected, every error
 
-YAML: `units: [{code, name_zh, name_en, kind, parent, liaisons: [{name, role, phone, sms, wecom, dingtalk,
+YAML: `park: {name_zh, name_en}` (optional: the park's name in notices and reports) and
+`units: [{code, name_zh, name_en, kind, parent, liaisons: [{name, role, phone, sms, wecom, dingtalk,
 feishu, webhook, channels, active}]}]`. CSV: one row per liaison, the unit's columns repeated on each
 (DIRECTORY_CSV_COLUMNS); a unit's rows must agree. Checked: each record's fields, duplicate units and
 liaisons, one active primary liaison per active unit, each listed channel has an address, parents known
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pydantic import BaseModel, Field
 
 from models.did_you_mean import did_you_mean
 from models.directory import Channel, LiaisonBase, LiaisonRole, UnitBase
@@ -32,6 +35,12 @@ Pairs = list[tuple[Row, list[Row]]]  # each unit's row with its liaisons' rows
 class DirectoryData:
     units: list[UnitBase] = field(default_factory=list)
     liaisons: list[LiaisonBase] = field(default_factory=list)
+    park: ParkNames | None = None  # the YAML's `park:` section, when it has one
+
+
+class ParkNames(Strict, BaseModel):
+    name_zh: str = Field(min_length=1, max_length=120)
+    name_en: str | None = Field(default=None, max_length=200)
 
 
 class UnitIn(UnitBase, Strict):
@@ -47,8 +56,8 @@ def parse_directory(path: Path, *, known_units: set[str]) -> DirectoryData:
     path = Path(path)
     text = read_text(path)
     errors: list[RowError] = []
-    pairs = _csv_pairs(path, text, errors) if file_kind(path) == "csv" else _yaml_pairs(path, text, errors)
     data = DirectoryData()
+    pairs = _csv_pairs(path, text, errors) if file_kind(path) == "csv" else _yaml_pairs(path, text, errors, data)
     seen: dict[str, int] = {}
     for unit_row, li_rows in pairs:
         unit = validate_row(UnitIn, unit_row, path, errors)
@@ -91,10 +100,17 @@ def _csv_pairs(path: Path, text: str, errors: list[RowError]) -> Pairs:
     return list(by_code.values())
 
 
-def _yaml_pairs(path: Path, text: str, errors: list[RowError]) -> Pairs:
-    """YAML: each unit lists its liaisons."""
+def _yaml_pairs(path: Path, text: str, errors: list[RowError], data: DirectoryData) -> Pairs:
+    """YAML: each unit lists its liaisons; the park's names (into `data`) when the file gives them."""
     pairs: Pairs = []
-    doc = load_yaml(path, text, ["units"])
+    doc = load_yaml(path, text, ["units"], optional=["park"])
+    if "park" in doc:
+        park = doc["park"]
+        if isinstance(park, Mapping):
+            row = Row(dict(park), park.line, {k: m[0] for k, m in park.key_marks.items()})
+            data.park = validate_row(ParkNames, row, path, errors, "park.")
+        else:
+            errors.append(RowError(str(path), doc.mark("park")[0], "park", "must be a mapping with name_zh, name_en"))
     for row in yaml_rows(path, doc, "units", errors):
         lis = row.values.pop("liaisons", None) or []
         li_rows = []

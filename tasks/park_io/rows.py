@@ -98,14 +98,15 @@ def yaml_rows(path: Path, doc: Any, section: str, errors: list[RowError]) -> lis
     return rows
 
 
-def load_yaml(path: Path, text: str, sections: Iterable[str]) -> Mapping:
+def load_yaml(path: Path, text: str, sections: Iterable[str], optional: Iterable[str] = ()) -> Mapping:
+    """A YAML park file: a mapping with one of `sections` at least, and `optional` ones besides."""
     try:
         doc = load_yaml_text(text, str(path))
     except YAMLLoadError as exc:
         raise ImportRejected([RowError(str(path), exc.line, "", exc.message)]) from None
     if not isinstance(doc, Mapping) or not any(s in doc for s in sections):
         raise ImportRejected([RowError(str(path), 1, "", f"expected a mapping with {' / '.join(sections)}")])
-    unknown = [k for k in doc if k not in (*sections, "sample")]
+    unknown = [k for k in doc if k not in (*sections, *optional, "sample")]
     if unknown:
         raise ImportRejected(
             [RowError(str(path), doc.mark(k)[0], str(k), f"unknown section; expected {', '.join(sections)}") for k in unknown]
