@@ -16,12 +16,20 @@ Tables (SQLModel) and their stores (keyword-only functions, the session first)
                                                                       release_store: stand down, reduce a need
                                                                       requisition_store: the requisition ledger
                                                                       stock_lock: the writer's lock on stock
-    incident            incidents, their log, level changes, reports  incident_store
+    directory           … and the park itself (its name)              park_store: get_park, set_park
+    incident            incidents, level changes, their log,          incident_store: incidents, level changes
+                        upward reports, assessments                   event_store: the log's one writer, typed reads
+                                                                      report_store: upward reports, assessments
     notification        notifications and liaison checks              notification_store
+The run record
+    events/             EventKind, UnitStatus, one payload model per kind (base, response)
+    incident_report     the incident report: the operator's input, what grading reads
 Vocabulary shared by the planner, the playbooks and the stores (pure)
     allocation          Need, StockLine, Plan and its lines (Allocation, Requisition, Shortfall, Excluded)
     position            Position and the one LAT,LON parser
     did_you_mean        the one "did you mean `x`?" hint for unknown names
+Texts
+    i18n                the one text mechanism: gettext catalogue (locale/zh_CN/…/parklink.po, Babel), tr/N_
 Files people edit
     safe_yaml           the duplicate-key-rejecting safe YAML loader, with line numbers
     templating          the sandboxed, StrictUndefined Jinja2 environment, and its checks

@@ -61,8 +61,23 @@ def import_directory(*, session: Session, units: list[UnitBase], liaisons: list[
     summary = ImportSummary()
     if park is not None:
         set_park(session=session, name_zh=park[0], name_en=park[1])
+    existing = _upsert_units(session, units, summary)
+    _replace_liaisons(session, units, liaisons, summary)
+    if prune:
+        imported = {u.code for u in units}
+        for code, row in existing.items():
+            if code not in imported and row.active:
+                row.active = False
+                summary.deactivated.append(f"unit {code} {row.name_zh}")
+                for li in session.exec(select(Liaison).where(Liaison.unit == code, Liaison.active)).all():
+                    li.active = False
+    session.flush()
+    return summary
+
+
+def _upsert_units(session: Session, units: list[UnitBase], summary: ImportSummary) -> dict[str, Unit]:
+    """Units first without parents (a parent may come later in the file), then parents; every unit by code."""
     existing = {u.code: u for u in session.exec(select(Unit)).all()}
-    # Units first without parents (a parent may come later in the file), then parents.
     for unit in units:
         values = unit.model_dump(exclude={"parent"})
         row = existing.get(unit.code)
@@ -79,7 +94,12 @@ def import_directory(*, session: Session, units: list[UnitBase], liaisons: list[
     for unit in units:
         existing[unit.code].parent = unit.parent
     session.flush()
+    return existing
 
+
+def _replace_liaisons(session: Session, units: list[UnitBase], liaisons: list[LiaisonBase],
+                      summary: ImportSummary) -> None:
+    """Each imported unit's liaisons become the file's: by (name, role), others deactivated."""
     by_unit: dict[str, list[LiaisonBase]] = {}
     for li in liaisons:
         by_unit.setdefault(li.unit, []).append(li)
@@ -103,16 +123,6 @@ def import_directory(*, session: Session, units: list[UnitBase], liaisons: list[
                 summary.unchanged += 1
     session.flush()  # deactivations before inserts: one active primary per unit at every moment
     session.add_all(inserts)
-    if prune:
-        imported = {u.code for u in units}
-        for code, row in existing.items():
-            if code not in imported and row.active:
-                row.active = False
-                summary.deactivated.append(f"unit {code} {row.name_zh}")
-                for li in session.exec(select(Liaison).where(Liaison.unit == code, Liaison.active)).all():
-                    li.active = False
-    session.flush()
-    return summary
 
 
 def import_inventory(*, session: Session, resource_types: list[ResourceTypeBase], depots: list[DepotBase],

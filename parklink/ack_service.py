@@ -128,6 +128,13 @@ def create_app(engine: Engine, settings) -> FastAPI:
             return pages.refused(lang, exc)
         return pages.done(lang, row)
 
+    _api_routes(app, engine, settings)
+    return app
+
+
+def _api_routes(app: FastAPI, engine: Engine, settings) -> None:
+    """The JSON API: read a token's state, acknowledge with a JSON body."""
+
     @app.get("/api/ack/{token}")
     async def api_state(token: str):
         try:
@@ -154,5 +161,3 @@ def create_app(engine: Engine, settings) -> FastAPI:
         except AckRefused as exc:
             return JSONResponse({"ok": False, "error": exc.reason, "message": str(exc)}, exc.status, headers=HEADERS)
         return JSONResponse({"ok": True, **_json_row(row)}, headers=HEADERS)
-
-    return app
