@@ -9,7 +9,7 @@ answered at all.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import httpx
 from sqlalchemy import Engine
@@ -18,7 +18,8 @@ from sqlmodel import select
 from models.db import session_scope
 from models.directory import Liaison, LiaisonRole, Unit
 from models.notification_store import create_check, finish_check, notifications, save_check_counts
-from tasks.notify.escalation import UnitOutcome, notify_units
+from tasks.notify.escalation import notify_units
+from tasks.notify.outcome import UnitOutcome
 from tasks.notify.texts import check_message
 
 
@@ -35,9 +36,8 @@ class CheckReport:
     outcomes: list[UnitOutcome] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"check_id": self.check_id, "wait_s": self.wait_s, "checked": self.checked,
-                "acknowledged": self.acknowledged, "escalated": self.escalated, "unreachable": self.unreachable,
-                "units_unreached": self.units_unreached, "verified": self.verified}
+        """The JSON of `parklink directory check --live --json`: every field but the typed outcomes."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "outcomes"}
 
 
 def _start(engine: Engine, wait_s: float, drill: bool) -> tuple[int, list[str], list[str]]:
