@@ -22,7 +22,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
 from models.db import session_scope
-from models.incident_report import IncidentReport
+from models.incident_report import check_time_scale, validated_report
 from models.incident_store import get_incident, pending_level_changes, set_flow_run, stand_down_requested
 from models.playbook import GroupPlan, PlaybookSet, ResolvedPlan
 from models.report_store import last_report_seq
@@ -167,7 +167,8 @@ async def _respond(run: Run, plan: ResolvedPlan, playbooks: PlaybookSet, *, hold
 async def respond(playbook: str, incident: dict, level: str | None = None, drill: bool = False,
                   time_scale: float = 1.0, lang: str = "zh-CN", hold: bool = False,
                   consumed: dict[str, int] | None = None) -> ResponseResult:
-    report = IncidentReport.model_validate(incident).require_place()
+    report = validated_report(incident).require_place()  # refused before anything is written
+    time_scale = check_time_scale(time_scale)
     opened = open_incident_step(playbook, report, level, drill, time_scale, lang)
     run = opened.run
     await _name_the_run(run)

@@ -17,7 +17,7 @@ from sqlmodel import select
 from models.db import session_scope
 from models.directory import Unit, UnitKind
 from models.errors import InputError
-from models.incident_report import IncidentReport
+from models.incident_report import IncidentReport, check_incident_id, check_time_scale, validated_report
 from models.playbook import PlaybookInvalid, normalise_un
 from models.position import Position, PositionError
 from parklink import engine as engine_manager
@@ -43,6 +43,8 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
                          exit_code=2) from None
     if playbook not in library.ids():
         raise InputError(f"unknown playbook `{playbook}`; choose from {', '.join(sorted(library.ids()))}", exit_code=2)
+    if incident_id is not None:
+        check_incident_id(incident_id)
     levels = library.levels(playbook)
     if level is not None:
         library.require_level(playbook, level)
@@ -76,14 +78,9 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
             raise InputError(f"--chemical `{chemical}`: unknown UN number; known: {', '.join(sorted(chemicals))}",
                              exit_code=2)
         chemical = normalise_un(chemical)
-    try:
-        return IncidentReport(incident_id=incident_id, enterprise=enterprise, latitude=lat, longitude=lon,
-                              chemical=chemical, deaths=deaths, injured=injured, loss_cny=loss, evacuated=evacuated,
-                              description=description, wind_from_deg=wind_from)
-    except ValueError as exc:
-        first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": (), "msg": str(exc)}
-        where = ".".join(str(p) for p in first["loc"]) or "report"
-        raise InputError(f"{where}: {first['msg']}", exit_code=2) from None
+    return validated_report(dict(incident_id=incident_id, enterprise=enterprise, latitude=lat, longitude=lon,
+                                 chemical=chemical, deaths=deaths, injured=injured, loss_cny=loss,
+                                 evacuated=evacuated, description=description, wind_from_deg=wind_from))
 
 
 @contextmanager
@@ -149,9 +146,8 @@ def respond_command(
     report = build_report(playbook=playbook, level=level, enterprise=enterprise, at=at, chemical=chemical,
                           deaths=deaths, injured=injured, loss=loss, evacuated=evacuated, description=description,
                           incident_id=incident_id, wind_from=wind_from)
-    scale = time_scale if time_scale is not None else (state.settings.drill_time_scale if drill else 1.0)
-    if scale <= 0:
-        raise InputError(f"--time-scale {scale:g}: give a factor above 0", exit_code=2)
+    scale = check_time_scale(time_scale if time_scale is not None else
+                             (state.settings.drill_time_scale if drill else 1.0))
     if not 0 <= answer_rate <= 1:
         raise InputError(f"--answer-rate {answer_rate:g}: give a share between 0 and 1", exit_code=2)
     if not drill:  # a live run must be able to send acknowledgement links: say so before anything starts
