@@ -1,7 +1,9 @@
 """`parklink respond`: launch a playbook run for an incident — checked first, then run on the Prefect engine.
 
-Everything an operator can get wrong (playbook, level, position, enterprise, chemical, negative counts) is
-refused before anything is written, with one line and exit code 2.
+Everything an operator can get wrong (playbook, level, position, enterprise, chemical, counts, time scale,
+incident id) is refused before anything is written, with one line and exit code 2. Exit codes: 0 everyone
+needed was reached; 1 the run failed; 2 refused input; 3 completed with unreached units or undelivered
+upward reports (named on stderr, and in `--json` as `unreached` and `undelivered_reports`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from parklink.app import print_json, state
 from parklink.respond_view import follow, print_result
 from tasks.response.results import ResponseResult
 from tasks.response.runtime import library as playbook_library
+
+EXIT_UNREACHED = 3  # the run completed, but somebody it had to reach was not reached (named on stderr)
 
 
 def _check_count(name: str, value: float | None) -> None:
@@ -168,6 +172,8 @@ def respond_command(
         print_result(result, state.lang)
     if not flow_state.is_completed():
         raise typer.Exit(1)
+    if not result.reached_everyone:
+        raise typer.Exit(EXIT_UNREACHED)
 
 
 def ui_link(flow_run_id: str | None) -> str | None:

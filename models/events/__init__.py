@@ -8,6 +8,7 @@
 
     base           EventKind, UnitStatus, Texts, Payload, LevelSetBy
     response       the payloads of the response's entries (a new flow adds a module of its own)
+    faults         what went wrong with a run itself (RunFailed)
 
 A phase never writes a kind as a string and a reader never parses one back: it writes `UnitAcknowledged(…)`
 and reads `event.payload.acked_by`. Each payload's fields are exactly what its entry says, so the
@@ -29,6 +30,7 @@ from models.events.base import (
     Texts,
     UnitStatus,
 )
+from models.events.faults import RunFailed
 from models.events.response import (
     ApprovalOverdue,
     CommandPostSet,
@@ -52,7 +54,7 @@ from models.events.response import (
 PAYLOADS: dict[EventKind, type[Payload]] = {
     cls.kind: cls for cls in (Opened, Resumed, Graded, CommandPostSet, GroupActivated, UnitAcknowledged,
                               UnitEscalated, UnitUnreachable, GroupStoodDown, GroupFailed, Dispatched,
-                              ApprovalOverdue, UpwardReported, LevelChanged, Released, StoodDown)
+                              ApprovalOverdue, UpwardReported, LevelChanged, Released, StoodDown, RunFailed)
 }
 UNIT_PAYLOADS: dict[UnitStatus, type[UnitOutcomeEvent]] = {
     UnitStatus.acknowledged: UnitAcknowledged, UnitStatus.escalated: UnitEscalated,
@@ -103,6 +105,7 @@ __all__ = [
     "Payload",
     "Released",
     "Resumed",
+    "RunFailed",
     "STATUS_LABELS",
     "SYSTEM",
     "StoodDown",
