@@ -90,6 +90,13 @@ class Tracker:
             else:
                 self.failed[key] = state.message or state.type.value
 
+    async def cancel(self) -> None:
+        """Stop whatever is still under way (the run is giving up), and wait until it has stopped."""
+        for fut in self.pending.values():
+            fut.cancel()
+        await asyncio.gather(*self.pending.values(), return_exceptions=True)
+        self.pending.clear()
+
     def groups(self) -> list[GroupResult]:
         """The groups activated whole (not the members a level change added)."""
         return [r for k, r in self.results.items() if k.kind is WorkKind.group and k.level is None]
@@ -139,9 +146,8 @@ def _next_report(run: Run, plan: ResolvedPlan) -> tuple[int, float]:
     return seq, time.monotonic() + max(0.0, (due - utcnow()).total_seconds())
 
 
-async def _respond(run: Run, plan: ResolvedPlan, playbooks: PlaybookSet, *, hold: bool) -> tuple[Run, Tracker]:
+async def _respond(run: Run, plan: ResolvedPlan, playbooks: PlaybookSet, tracker: Tracker, *, hold: bool) -> Run:
     """Groups, reports, dispatch, level changes, until stand-down (a drill: until its first wave is done)."""
-    tracker = Tracker()
     for group in plan.groups:
         tracker.start(WorkKey(kind=WorkKind.group, name=group.key), group_call(run, plan, group))
     tracker.start(WorkKey(kind=WorkKind.report, name="1"), upward_report(run, plan, 1, return_state=True))
@@ -160,7 +166,7 @@ async def _respond(run: Run, plan: ResolvedPlan, playbooks: PlaybookSet, *, hold
         await asyncio.sleep(POLL_S)
     await tracker.collect(wait=True)
     await close_http_client()
-    return run, tracker
+    return run
 
 
 def _closed(opened: Opened) -> Completed:
@@ -181,24 +187,24 @@ async def respond(playbook: str, incident: dict, level: str | None = None, drill
     opened = open_incident_step(playbook, report, level, drill, time_scale, lang)
     if opened.closed:
         return _closed(opened)
-    run = opened.run
+    tracker = Tracker()
     try:
-        return await _run(opened, report, hold=hold, consumed=consumed)
-    except Exception as exc:  # the run itself broke: give back what it holds, say why, then fail
-        give_back_step(run, f"{exc.__class__.__name__}: {exc}")
+        return await _run(opened, report, tracker, hold=hold, consumed=consumed)
+    except Exception as exc:  # the run itself broke: stop its work, give back what it holds, say why, fail
+        await tracker.cancel()
+        await close_http_client()
+        give_back_step(opened.run, f"{exc.__class__.__name__}: {exc}")
         raise
 
 
-async def _run(opened: Opened, report, *, hold: bool, consumed: dict[str, int] | None):
+async def _run(opened: Opened, report, tracker: Tracker, *, hold: bool, consumed: dict[str, int] | None):
     run = opened.run
     await _name_the_run(run)
     playbooks = library(run_settings())
     plan = playbooks.resolve(run.playbook, run.level)
     command_post_step(run, plan, report.wind_from_deg)
-    if _stand_down_requested(run):  # stood down while no run was alive: close it, send nothing new
-        tracker = Tracker()
-    else:
-        run, tracker = await _respond(run, plan, playbooks, hold=hold)
+    if not _stand_down_requested(run):  # stood down while no run was alive: close it, send nothing new
+        run = await _respond(run, plan, playbooks, tracker, hold=hold)
     plan = playbooks.resolve(run.playbook, run.level)
 
     stood_down = stand_down_step(run, consumed)

@@ -23,8 +23,8 @@ from models.incident_report import IncidentReport, check_incident_id, check_time
 from models.playbook import PlaybookInvalid, normalise_un
 from models.position import Position, PositionError
 from parklink import engine as engine_manager
-from parklink.app import print_json, state
-from parklink.respond_view import follow, print_result
+from parklink.app import err_console, print_json, state
+from parklink.respond_view import follow, print_result, unreached_line
 from tasks.response.results import ResponseResult
 from tasks.response.runtime import library as playbook_library
 
@@ -173,6 +173,7 @@ def respond_command(
     if not flow_state.is_completed():
         raise typer.Exit(1)
     if not result.reached_everyone:
+        err_console.print(f"Error: {unreached_line(result, state.lang)}", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_UNREACHED)
 
 

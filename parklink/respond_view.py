@@ -75,8 +75,6 @@ def print_result(result: ResponseResult, lang: str) -> None:
         console.print(tr(lang, "this run in the Prefect UI: {u}", u=result.ui_url), markup=False, soft_wrap=True)
     for label, message in result.failed.items():
         err_console.print(f"Error: {label}: {message}", markup=False)
-    if not result.reached_everyone:
-        err_console.print(f"Error: {unreached_line(result, lang)}", markup=False, soft_wrap=True)
 
 
 def unreached_line(result: ResponseResult, lang: str) -> str:

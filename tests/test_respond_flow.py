@@ -76,7 +76,7 @@ def records_outcomes(rec: dict, group: str) -> list[UnitOutcomeEvent]:
     return [e.payload for e in rec["events"] if isinstance(e.payload, UnitOutcomeEvent) and e.payload.group == group]
 
 
-def test_same_incident_twice_leaves_one_of_everything(prefect_api, cli, engine, monkeypatch):
+def test_a_closed_incident_run_again_sends_reserves_and_records_nothing(prefect_api, cli, engine, monkeypatch):
     cli("init")
     incident = {**INCIDENT, "incident_id": "INC-TEST-0001"}
     first = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", incident, level="III", seed=3))
@@ -84,17 +84,19 @@ def test_same_incident_twice_leaves_one_of_everything(prefect_api, cli, engine, 
     second = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", incident, level="III", seed=3))
     after = records(engine, "INC-TEST-0001")
     assert first.state.is_completed() and second.state.is_completed()
-    assert second.result.continued is True
+    assert second.result.closed is True and second.result.continued is True
+    assert "closed already" in second.state.message
     assert len(after["incidents"]) == 1
+    assert [e.key for e in after["events"]] == [e.key for e in before["events"]], "no entry, not even `resumed`"
     assert sorted(n.idempotency_key for n in after["notifications"]) == sorted(
         n.idempotency_key for n in before["notifications"])
     assert second.gateway["messages"] == [], "the re-run sent nothing"
     assert sorted((r.need_id, r.depot) for r in after["reservations"]) == sorted(
         (r.need_id, r.depot) for r in before["reservations"])
-    assert second.result.stand_down.released == 0, "the re-run reserved nothing it had to give back"
+    assert second.result.stand_down is None and second.result.assessment is None
     artifacts = asyncio.run(published("inc-test-0001"))
     assert artifacts["assessment-inc-test-0001"] == {"markdown"} and artifacts["kpis-inc-test-0001"] == {"table"}
-    assert {second.result.flow_run_id, first.result.flow_run_id} <= artifacts["runs"]
+    assert first.result.flow_run_id in artifacts["runs"] and second.result.flow_run_id not in artifacts["runs"]
 
 
 async def published(slug: str) -> dict[str, set]:

@@ -18,12 +18,12 @@ from models.notification import Notification
 from models.requisition_store import approve
 from tasks.response.results import Approval
 from tests.conftest import REPO
-from tests.respond_support import records, run_drill
+from tests.respond_support import SCALE, records, run_drill
 from tests.test_respond_flow import wait_for
 
 pytestmark = [pytest.mark.prefect, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 INCIDENT = {"enterprise": "qy-jh", "description": "演练：焦炉煤气管道爆炸"}
-INTERVAL_MIN = 20  # follow-ups every 20 park minutes: 4 s at time scale 300
+INTERVAL_MIN = 20  # follow-ups every 20 park minutes: 6 s at the tests' time scale (200)
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_commander_approves_and_follow_ups_go_out(prefect_api, cli, engine, monk
     sent = [r for r in reports(engine, incident_id) if r.sent_at]
     assert [r.seq for r in sent][:3] == [1, 2, 3]
     gaps = [(b.due_at - a.due_at).total_seconds() for a, b in zip(sent, sent[1:], strict=False)]
-    assert all(abs(g - INTERVAL_MIN * 60 / 300) < 0.01 for g in gaps), "due on the playbook's interval"
+    assert all(abs(g - INTERVAL_MIN * 60 / SCALE) < 0.01 for g in gaps), "due on the playbook's interval"
     assert all(r.sent_at >= r.due_at for r in sent[1:]), "a follow-up goes out when it is due"
     assert not any(e.kind == "approval_overdue" for e in records(engine, incident_id)["events"])
 
