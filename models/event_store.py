@@ -3,6 +3,8 @@
 `record_events` writes each `Event` once under its idempotency key (a retried task or a re-run finds the
 entry it wrote before) with its payload as data and its text in zh-CN and English; `events` reads them back
 as typed `Event`s, optionally of some kinds only. Nobody else writes `TimelineEvent` rows.
+`names` resolves who the entries' codes are (the directory's units, the incident's message recipients) and
+`timeline` gives the entries as a reviewer reads them (`TimelineEntry`, sorted by time, units and people named).
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from collections.abc import Iterable
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models.events import Event, EventKind, parse_payload
+from models.events import Event, EventKind, Names, Recipient, Texts, parse_payload
+from models.events.entry import TimelineEntry, entries
 from models.incident import TimelineEvent
+from models.notification import ContextKind, Notification
+from models.park_store import unit_names
 from models.types import utcnow
 
 
@@ -65,6 +70,23 @@ def timeline_rows(*, session: Session, incident: str) -> list[TimelineEvent]:
     """The entries as stored (time, actor, the texts in both languages): what the assessment's timeline shows."""
     return list(session.exec(select(TimelineEvent).where(TimelineEvent.incident == incident)
                              .order_by(TimelineEvent.at, TimelineEvent.id)).all())
+
+
+def names(*, session: Session, incident: str | None = None) -> Names:
+    """The directory's unit names and (for `incident`) who each of its messages went to."""
+    units = {code: Texts(zh=zh, en=en or zh) for code, (zh, en) in unit_names(session=session).items()}
+    people = {}
+    if incident is not None:
+        rows = session.exec(select(Notification).where(Notification.context_kind == ContextKind.incident,
+                                                       Notification.context_id == incident)).all()
+        people = {r.id: Recipient(unit=r.recipient_unit, name=r.liaison_name, role=r.liaison_role, step=r.step,
+                                  acked_at=r.acked_at) for r in rows}
+    return Names(units=units, people=people)
+
+
+def timeline(*, session: Session, incident: str, lang: str) -> list[TimelineEntry]:
+    """The incident's activity log in `lang`, sorted by time, units and people by name."""
+    return entries(events(session=session, incident=incident), names(session=session, incident=incident), lang)
 
 
 def last_event_id(*, session: Session) -> int:

@@ -7,6 +7,7 @@
                    `models.event_store.record_events`, read back typed by `models.event_store.events`
 
     base           EventKind, UnitStatus, Texts, Payload, LevelSetBy
+    names          Names, Recipient: units and people by name, resolved when an entry is read
     response       the payloads of the response's entries (a new flow adds a module of its own)
 
 A phase never writes a kind as a string and a reader never parses one back: it writes `UnitAcknowledged(…)`
@@ -29,6 +30,7 @@ from models.events.base import (
     Texts,
     UnitStatus,
 )
+from models.events.names import NO_NAMES, Names, Recipient
 from models.events.response import (
     ApprovalOverdue,
     CommandPostSet,
@@ -76,8 +78,19 @@ class Event(BaseModel):
     def kind(self) -> EventKind:
         return self.payload.kind
 
-    def text(self, lang: str) -> str:
-        return self.payload.text(lang)
+    def text(self, lang: str, names: Names | None = None) -> str:
+        return self.payload.text(lang, names)
+
+    def actor_text(self, lang: str, names: Names | None = None) -> str:
+        """Who did it, as a person reads it: the person who answered for a unit's entry, a unit by name."""
+        names = names or NO_NAMES
+        if isinstance(self.payload, UnitOutcomeEvent):
+            person = names.answered(self.payload.notifications)
+            if person is not None:
+                return names.person(person, lang)
+            if self.actor == self.payload.unit:
+                return names.unit_with_code(self.actor, lang)
+        return names.actor(self.actor, lang)
 
 
 def parse_payload(kind: str, data: dict) -> Payload:
@@ -98,9 +111,12 @@ __all__ = [
     "LevelChanged",
     "LevelSetBy",
     "MEASURES",
+    "NO_NAMES",
+    "Names",
     "Opened",
     "PAYLOADS",
     "Payload",
+    "Recipient",
     "Released",
     "Resumed",
     "STATUS_LABELS",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from models.i18n import N_, is_english, tr
+
+if TYPE_CHECKING:
+    from models.events.names import Names
 
 
 class EventKind(StrEnum):
@@ -60,7 +63,8 @@ class Payload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
     kind: ClassVar[EventKind]
 
-    def text(self, lang: str) -> str:  # pragma: no cover — every kind says its own
+    def text(self, lang: str, names: Names | None = None) -> str:  # pragma: no cover — every kind says its own
+        """The entry as a person reads it in `lang`; units and people by name when `names` knows them."""
         raise NotImplementedError
 
 
