@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models.events import Event, EventKind, Names, Recipient, Texts, parse_payload
+from models.events import Event, EventKind, Names, Recipient, Texts, UnitOutcomeEvent, parse_payload
 from models.events.entry import TimelineEntry, entries
 from models.incident import TimelineEvent
-from models.notification import ContextKind, Notification
+from models.notification import Notification
 from models.park_store import unit_names
 from models.types import utcnow
 
@@ -72,13 +72,13 @@ def timeline_rows(*, session: Session, incident: str) -> list[TimelineEvent]:
                              .order_by(TimelineEvent.at, TimelineEvent.id)).all())
 
 
-def names(*, session: Session, incident: str | None = None) -> Names:
-    """The directory's unit names and (for `incident`) who each of its messages went to."""
+def names(*, session: Session, events: Iterable[Event] = ()) -> Names:
+    """The directory's unit names and who each message the `events` name (their `notifications`) went to."""
     units = {code: Texts(zh=zh, en=en or zh) for code, (zh, en) in unit_names(session=session).items()}
+    ids = sorted({i for e in events if isinstance(e.payload, UnitOutcomeEvent) for i in e.payload.notifications})
     people = {}
-    if incident is not None:
-        rows = session.exec(select(Notification).where(Notification.context_kind == ContextKind.incident,
-                                                       Notification.context_id == incident)).all()
+    if ids:
+        rows = session.exec(select(Notification).where(col(Notification.id).in_(ids))).all()
         people = {r.id: Recipient(unit=r.recipient_unit, name=r.liaison_name, role=r.liaison_role, step=r.step,
                                   acked_at=r.acked_at) for r in rows}
     return Names(units=units, people=people)
@@ -86,7 +86,8 @@ def names(*, session: Session, incident: str | None = None) -> Names:
 
 def timeline(*, session: Session, incident: str, lang: str) -> list[TimelineEntry]:
     """The incident's activity log in `lang`, sorted by time, units and people by name."""
-    return entries(events(session=session, incident=incident), names(session=session, incident=incident), lang)
+    found = events(session=session, incident=incident)
+    return entries(found, names(session=session, events=found), lang)
 
 
 def last_event_id(*, session: Session) -> int:

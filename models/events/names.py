@@ -23,6 +23,11 @@ ROLES = {"primary": N_("primary liaison"), "deputy": N_("deputy liaison"), "head
 COMMANDER = "commander"  # the actor of the commander's decisions (level changes, stand-down)
 
 
+def role_label(role: str, lang: str) -> str:
+    """A liaison's role as people say it (主联络员); an unknown role as stored."""
+    return tr(lang, ROLES[role]) if role in ROLES else role
+
+
 class Recipient(BaseModel):
     model_config = ConfigDict(frozen=True)
     unit: str
@@ -49,10 +54,12 @@ class Names(BaseModel):
     def unit_list(self, codes: Iterable[str], lang: str) -> str:
         return listing(lang, [self.unit(c, lang) for c in codes])
 
-    def person(self, who: Recipient, lang: str) -> str:
-        role = ROLES.get(who.role)
+    def person(self, who: Recipient, lang: str, *, of_unit: str | None = None) -> str:
+        """`应急局/江敏（主联络员）`; `江敏（主联络员）` when the entry is already about their unit (`of_unit`)."""
+        if who.unit == of_unit:
+            return tr(lang, "{name} ({role})", name=who.name, role=role_label(who.role, lang))
         return tr(lang, "{unit}/{name} ({role})", unit=self.unit(who.unit, lang), name=who.name,
-                  role=tr(lang, role) if role else who.role)
+                  role=role_label(who.role, lang))
 
     def answered(self, notifications: Iterable[int]) -> Recipient | None:
         """Who acknowledged first among these messages (None when nobody did, or they are not known)."""

@@ -89,13 +89,13 @@ class UnitOutcomeEvent(Payload):
         """The person who acknowledged, by name when `names` knows the messages, else as recorded."""
         names = names or NO_NAMES
         person = names.answered(self.notifications)
-        return names.person(person, lang) if person else self.acked_by
+        return names.person(person, lang, of_unit=self.unit) if person else self.acked_by
 
     def people_messaged(self, lang: str, names: Names | None) -> list[str]:
         """Who was messaged up the chain, by name when `names` knows the messages, else as recorded."""
         names = names or NO_NAMES
         people = names.escalated(self.notifications)
-        return [names.person(p, lang) for p in people] if people else list(self.escalated_to)
+        return [names.person(p, lang, of_unit=self.unit) for p in people] if people else list(self.escalated_to)
 
 
 class UnitAcknowledged(UnitOutcomeEvent):
