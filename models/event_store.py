@@ -84,9 +84,11 @@ def names(*, session: Session, events: Iterable[Event] = ()) -> Names:
     return Names(units=units, people=people)
 
 
-def timeline(*, session: Session, incident: str, lang: str) -> list[TimelineEntry]:
-    """The incident's activity log in `lang`, sorted by time, units and people by name."""
-    found = events(session=session, incident=incident)
+def timeline(*, session: Session, incident: str, lang: str,
+             kinds: Iterable[EventKind] | None = None) -> list[TimelineEntry]:
+    """The incident's activity log in `lang`, sorted by time, units and people by name (only `kinds` when given:
+    an upward report's measures are `timeline(…, kinds=MEASURES)`)."""
+    found = events(session=session, incident=incident, kinds=kinds)
     return entries(found, names(session=session, events=found), lang)
 
 

@@ -3,7 +3,9 @@
     md_text(value)   prose: every character Markdown (CommonMark, GFM, Python-Markdown) could read as markup
                      becomes its numeric character reference, so `<script>` stays text, `*x*` is no emphasis,
                      `# x` on its own line is no heading and a `|` cuts no table row; line breaks are kept
-    md_cell(value)   one line (a table cell, a heading, a bold label): md_text with line breaks as spaces
+    md_cell(value)   a value inside a line (a table cell, after a heading's `#`, a bold label): the same
+                     characters escaped, line breaks as spaces; a marker that only opens a block at the start
+                     of a line (`+`, `-`, `1.`) is left as it is, since the value never starts one
 
 Both are the templates' filters `md_text` and `md_cell` (models.templating.sandbox registers them). They return
 `markupsafe.Markup`, so an HTML-autoescaping environment does not escape the references a second time; an
@@ -25,10 +27,14 @@ _LINE_START = re.compile(r"^(?:([#+=-])|(\d+)([.)]))")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def _inline(text: str) -> str:
+    return _INLINE_RE.sub(lambda m: _INLINE[m.group(0)], text)
+
+
 def _line(line: str) -> str:
     line = line.lstrip(" \t")  # four spaces would open a code block
     start = _LINE_START.match(line)
-    escaped = _INLINE_RE.sub(lambda m: _INLINE[m.group(0)], line)
+    escaped = _inline(line)
     if start is None:
         return escaped
     if start.group(1):
@@ -46,4 +52,4 @@ def md_text(value: object) -> Markup:
 def md_cell(value: object) -> Markup:
     """`value` on one line of Markdown: a table cell, a heading, an inline label."""
     text = "" if value is None else str(value)
-    return Markup(" ".join(_line(line) for line in _LINE_BREAK.split(text) if line.strip()))
+    return Markup(" ".join(_inline(line.strip()) for line in _LINE_BREAK.split(text) if line.strip()))
