@@ -29,18 +29,41 @@ def _row(incident: str, event: Event) -> TimelineEvent:
                          data=payload.model_dump(mode="json"), at=event.at or utcnow())
 
 
+def _strings(value: object) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set(value) | {s for v in value.values() for s in _strings(v)}
+    if isinstance(value, list):
+        return {s for v in value for s in _strings(v)}
+    return set()
+
+
+def _named(event: Event, known: Names) -> Event:
+    """The event with the names of the units and people it mentions, as the directory has them now."""
+    payload = event.payload
+    mentioned = _strings(payload.model_dump(mode="json", exclude={"who"})) | {event.actor}
+    ids = payload.notifications if isinstance(payload, UnitOutcomeEvent) else []
+    who = Names(units={c: known.units[c] for c in sorted(mentioned) if c in known.units},
+                people={i: known.people[i] for i in ids if i in known.people})
+    return event.model_copy(update={"payload": payload.model_copy(update={"who": who})})
+
+
 def record_events(*, session: Session, incident: str, events: Iterable[Event]) -> list[Event]:
-    """Append each event once per key; returns the events as recorded (the earlier entry for a known key)."""
+    """Append each event once per key, with the names of what it mentions (`Payload.who`); returns the events
+    as recorded (the earlier entry for a known key)."""
     events = list(events)
     if not events:
         return []
     keys = [e.key for e in events]
     existing = {r.key: r for r in session.exec(select(TimelineEvent).where(col(TimelineEvent.key).in_(keys))).all()}
+    new = [e for e in events if e.key not in existing]
+    known = names(session=session, events=new) if new else Names()
     out = []
     for event in events:
         row = existing.get(event.key)
         if row is None:
-            row = _row(incident, event)
+            row = _row(incident, _named(event, known))
             try:
                 with session.begin_nested():
                     session.add(row)

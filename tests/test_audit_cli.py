@@ -22,9 +22,10 @@ from models.events import (
     Texts,
     UnitAcknowledged,
     UnitStatus,
+    parse_payload,
 )
 from models.events.entry import entries
-from models.incident import Incident
+from models.incident import Incident, TimelineEvent
 from models.notification import ContextKind, Notification
 from parklink.respond_view import _view
 from tests.test_respond_cli import one_error_line
@@ -145,3 +146,19 @@ def test_an_unknown_incident_is_one_error_line(cli):
         for extra in ((), ("--json",)):
             line = one_error_line(cli(command, "INC-NOPE", *extra), code=1)
             assert "INC-NOPE" in line
+
+
+def test_entries_are_written_with_the_names_they_mention_and_older_rows_still_read(cli, engine):
+    assert cli("init").exit_code == 0
+    message_id = seed(engine)
+    with session_scope(engine) as session:
+        found = {e.key: e for e in events(session=session, incident=INCIDENT)}
+        rows = {r.key: r for r in session.exec(select(TimelineEvent).where(TimelineEvent.incident == INCIDENT))}
+    activated, acked = found["activated"], found["acked"]
+    assert set(activated.payload.who.units) == {"yjj", "ldz"} and activated.payload.who.people == {}
+    assert activated.text("zh-CN") == "启动第2组 抢险救援组：通知 应急局", "read without the directory (a report's measures)"
+    assert acked.payload.who.people[message_id].name == "江敏"
+    assert rows["acked"].summary_en == "Emergency Management Bureau acknowledged (江敏 (primary liaison))"
+    older = dict(rows["activated"].data)
+    older.pop("who")
+    assert parse_payload("group_activated", older).text("en") == "group 2 Rescue activated: notifying yjj"

@@ -31,6 +31,7 @@ def test_a_drill_reads_with_names_in_time_order(prefect_api, cli, engine, monkey
         record = session.exec(select(AssessmentRecord).where(AssessmentRecord.incident == incident)).one()
     assert "**报告人**：徐思远（+447700900006）" in first.body, "signed by the office's primary liaison"
     assert "ParkLink" not in first.body and "<b>" not in first.body and "&#124;" in first.body
+    assert "通知 领导组办公室" in first.body and "通知 ldzbgs" not in first.body, "measures name the units"
 
     timeline = record.markdown.split("## 六、处置时间线", 1)[1]
     times = [line.split("|")[1].strip() for line in timeline.splitlines() if line.startswith("| 20")]

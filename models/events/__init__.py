@@ -83,7 +83,7 @@ class Event(BaseModel):
 
     def actor_text(self, lang: str, names: Names | None = None) -> str:
         """Who did it, as a person reads it: the person who answered for a unit's entry, a unit by name."""
-        names = names or NO_NAMES
+        names = self.payload.names(names)
         if isinstance(self.payload, UnitOutcomeEvent):
             person = names.answered(self.payload.notifications)
             if person is not None:

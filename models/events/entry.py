@@ -34,5 +34,5 @@ def in_time_order(events: Iterable[Event]) -> list[Event]:
 
 def entries(events: Iterable[Event], names: Names, lang: str) -> list[TimelineEntry]:
     return [TimelineEntry(at=e.at, actor=e.actor_text(lang, names), kind=e.kind, text=e.text(lang, names),
-                          data=e.payload.model_dump(mode="json"))
+                          data=e.payload.model_dump(mode="json", exclude={"who"}))
             for e in in_time_order(events)]

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.events.base import Texts
+from models.events.texts import Texts
 from models.i18n import N_, listing, tr
 
 ROLES = {"primary": N_("primary liaison"), "deputy": N_("deputy liaison"), "head": N_("unit head")}

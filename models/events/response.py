@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from models.events.base import EventKind, LevelSetBy, Payload, Texts, UnitStatus
-from models.events.names import NO_NAMES, Names
+from models.events.names import Names
 from models.i18n import listing, tr
 
 
@@ -69,7 +69,7 @@ class GroupActivated(Payload):
 
     def text(self, lang: str, names: Names | None = None) -> str:
         return tr(lang, "group {number} {name} activated: notifying {units}", number=self.number,
-                  name=self.name.pick(lang), units=(names or NO_NAMES).unit_list(self.units, lang))
+                  name=self.name.pick(lang), units=self.names(names).unit_list(self.units, lang))
 
 
 class UnitOutcomeEvent(Payload):
@@ -87,13 +87,13 @@ class UnitOutcomeEvent(Payload):
 
     def who_answered(self, lang: str, names: Names | None) -> str | None:
         """The person who acknowledged, by name when `names` knows the messages, else as recorded."""
-        names = names or NO_NAMES
+        names = self.names(names)
         person = names.answered(self.notifications)
         return names.person(person, lang, of_unit=self.unit) if person else self.acked_by
 
     def people_messaged(self, lang: str, names: Names | None) -> list[str]:
         """Who was messaged up the chain, by name when `names` knows the messages, else as recorded."""
-        names = names or NO_NAMES
+        names = self.names(names)
         people = names.escalated(self.notifications)
         return [names.person(p, lang, of_unit=self.unit) for p in people] if people else list(self.escalated_to)
 
@@ -102,7 +102,7 @@ class UnitAcknowledged(UnitOutcomeEvent):
     kind: ClassVar[EventKind] = EventKind.unit_acknowledged
 
     def text(self, lang: str, names: Names | None = None) -> str:
-        return tr(lang, "{unit} acknowledged ({who})", unit=(names or NO_NAMES).unit(self.unit, lang),
+        return tr(lang, "{unit} acknowledged ({who})", unit=self.names(names).unit(self.unit, lang),
                   who=self.who_answered(lang, names))
 
 
@@ -110,7 +110,7 @@ class UnitEscalated(UnitOutcomeEvent):
     kind: ClassVar[EventKind] = EventKind.unit_escalated
 
     def text(self, lang: str, names: Names | None = None) -> str:
-        text = tr(lang, "{unit}: primary silent, escalated to {people}", unit=(names or NO_NAMES).unit(self.unit, lang),
+        text = tr(lang, "{unit}: primary silent, escalated to {people}", unit=self.names(names).unit(self.unit, lang),
                   people=listing(lang, self.people_messaged(lang, names)))
         who = self.who_answered(lang, names)
         return text + (tr(lang, "; {who} answered", who=who) if who else "")
@@ -121,7 +121,7 @@ class UnitUnreachable(UnitOutcomeEvent):
 
     def text(self, lang: str, names: Names | None = None) -> str:
         people = listing(lang, self.people_messaged(lang, names)) or tr(lang, "nobody")
-        return tr(lang, "{unit} unreachable (escalated to {people})", unit=(names or NO_NAMES).unit(self.unit, lang),
+        return tr(lang, "{unit} unreachable (escalated to {people})", unit=self.names(names).unit(self.unit, lang),
                   people=people)
 
 
@@ -182,7 +182,7 @@ class UpwardReported(Payload):
     def text(self, lang: str, names: Names | None = None) -> str:
         label = tr(lang, "first report") if self.seq == 1 else tr(lang, "follow-up {n}", n=self.seq - 1)
         return tr(lang, "{report} sent upward ({recipients}), {delivered}/{sent} delivered", report=label,
-                  recipients=(names or NO_NAMES).unit_list(self.recipients, lang), delivered=self.delivered,
+                  recipients=self.names(names).unit_list(self.recipients, lang), delivered=self.delivered,
                   sent=self.sent)
 
 
@@ -198,7 +198,7 @@ class LevelChanged(Payload):
     dropped_needs: list[str]
 
     def text(self, lang: str, names: Names | None = None) -> str:
-        none, names = tr(lang, "none"), names or NO_NAMES
+        none, names = tr(lang, "none"), self.names(names)
         members = listing(lang, [tr(lang, "{group}: {units}", group=group, units=names.unit_list(units, lang))
                                  for group, units in self.added_members.items()])
         return tr(lang, "response level changed {before} → {after}: groups added {groups}, members added {members}, "
