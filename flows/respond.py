@@ -22,19 +22,19 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
 from models.db import session_scope
-from models.incident_report import IncidentReport
+from models.incident_report import check_time_scale, validated_report
 from models.incident_store import get_incident, pending_level_changes, set_flow_run, stand_down_requested
 from models.playbook import GroupPlan, PlaybookSet, ResolvedPlan
 from models.report_store import last_report_seq
 from models.types import utcnow
 from tasks.response.assessing import assessment_step
-from tasks.response.closing import record_level_change, release_needs_step, stand_down_step
+from tasks.response.closing import give_back_step, record_level_change, release_needs_step, stand_down_step
 from tasks.response.dispatching import dispatch
 from tasks.response.groups import activate_group, stand_down_groups
 from tasks.response.levels import level_delta
 from tasks.response.opening import command_post_step, open_incident_step
 from tasks.response.phases.upward import due_at
-from tasks.response.results import DispatchResult, GroupResult, ResponseResult, WorkKey, WorkKind
+from tasks.response.results import DispatchResult, GroupResult, Opened, ResponseResult, WorkKey, WorkKind
 from tasks.response.run import Run
 from tasks.response.runtime import close_http_client, db, library, run_settings
 from tasks.response.upward import upward_report
@@ -163,19 +163,43 @@ async def _respond(run: Run, plan: ResolvedPlan, playbooks: PlaybookSet, *, hold
     return run, tracker
 
 
+def _closed(opened: Opened) -> Completed:
+    run = opened.run
+    result = ResponseResult(incident=run.incident_id, level=run.level, flow_run_id=str(flow_run.get_id() or ""),
+                            playbook_hash=opened.playbook_hash, continued=True, groups=[], allocations=[],
+                            requisitions=[], shortfalls=[], approval=None, stand_down=None, assessment=None,
+                            failed={}, closed=True)
+    return Completed(message=f"{run.incident_id} was closed already: nothing done", data=result)
+
+
 @flow(name="respond", flow_run_name=run_name, persist_result=False, log_prints=False)
 async def respond(playbook: str, incident: dict, level: str | None = None, drill: bool = False,
                   time_scale: float = 1.0, lang: str = "zh-CN", hold: bool = False,
                   consumed: dict[str, int] | None = None) -> ResponseResult:
-    report = IncidentReport.model_validate(incident).require_place()
+    report = validated_report(incident).require_place()  # refused before anything is written
+    time_scale = check_time_scale(time_scale)
     opened = open_incident_step(playbook, report, level, drill, time_scale, lang)
+    if opened.closed:
+        return _closed(opened)
+    run = opened.run
+    try:
+        return await _run(opened, report, hold=hold, consumed=consumed)
+    except Exception as exc:  # the run itself broke: give back what it holds, say why, then fail
+        give_back_step(run, f"{exc.__class__.__name__}: {exc}")
+        raise
+
+
+async def _run(opened: Opened, report, *, hold: bool, consumed: dict[str, int] | None):
     run = opened.run
     await _name_the_run(run)
     playbooks = library(run_settings())
-    plan = playbooks.resolve(playbook, run.level)
+    plan = playbooks.resolve(run.playbook, run.level)
     command_post_step(run, plan, report.wind_from_deg)
-    run, tracker = await _respond(run, plan, playbooks, hold=hold)
-    plan = playbooks.resolve(playbook, run.level)
+    if _stand_down_requested(run):  # stood down while no run was alive: close it, send nothing new
+        tracker = Tracker()
+    else:
+        run, tracker = await _respond(run, plan, playbooks, hold=hold)
+    plan = playbooks.resolve(run.playbook, run.level)
 
     stood_down = stand_down_step(run, consumed)
     assessment = await assessment_step(run, plan, tracker.failed_groups())
@@ -187,7 +211,11 @@ async def respond(playbook: str, incident: dict, level: str | None = None, drill
         allocations=dispatched.allocations if dispatched else [],
         requisitions=dispatched.requisitions if dispatched else [],
         shortfalls=dispatched.shortfalls if dispatched else [], approval=dispatched.approval if dispatched else None,
-        stand_down=stood_down, assessment=assessment, failed={str(k): v for k, v in tracker.failed.items()})
+        stand_down=stood_down, assessment=assessment, failed={str(k): v for k, v in tracker.failed.items()},
+        unreached=assessment.unreached, undelivered_reports=assessment.undelivered_reports)
     if tracker.failed:
         return Failed(message="failed: " + "; ".join(f"{k}: {v}" for k, v in result.failed.items()), data=result)
+    if not result.reached_everyone:
+        return Completed(message=f"{run.incident_id} stood down with unreached units or undelivered reports",
+                         data=result)
     return Completed(message=f"{run.incident_id} stood down", data=result)

@@ -87,12 +87,15 @@ def stand_down_requested(*, session: Session, incident_id: str) -> bool:
     return get_incident(session=session, incident_id=incident_id).stand_down_requested_at is not None
 
 
-def close_incident(*, session: Session, incident_id: str, now: datetime | None = None) -> Incident:
-    """Stood down: the time is kept from the first close, the status is closed."""
+def close_incident(*, session: Session, incident_id: str, now: datetime | None = None,
+                   outcome: str | None = None) -> Incident:
+    """Stood down (or given up on a failed run: `outcome` says why): the time is kept from the first close."""
     incident = get_incident(session=session, incident_id=incident_id)
     if incident.stood_down_at is None:
         incident.stood_down_at = now or utcnow()
     incident.status = IncidentStatus.closed
+    if outcome is not None:
+        incident.outcome = outcome
     session.add(incident)
     return incident
 

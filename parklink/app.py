@@ -15,6 +15,11 @@ from functools import cached_property
 from typing import Any
 
 import typer
+
+try:  # typer 0.29 carries its own copy of click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover — a typer that uses click itself
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -103,7 +108,24 @@ def fail(error: ParkLinkError) -> None:
 
 
 def run(app: typer.Typer) -> None:
+    """Run the CLI: every error a person causes is one `Error: …` line on stderr and a non-zero exit code
+    (a usage error — an unknown option, a value of the wrong type — exits 2, like a refused input)."""
     try:
-        app(standalone_mode=True)
+        code = app(standalone_mode=False)
     except ParkLinkError as error:
         fail(error)
+    except NoArgsIsHelpError as exc:
+        console.print(exc.format_message(), markup=False, highlight=False)
+        raise SystemExit(exc.exit_code) from None
+    except UsageError as exc:
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        err_console.print(f"Error: {exc.format_message()}{hint}", markup=False, highlight=False, soft_wrap=True)
+        raise SystemExit(exc.exit_code) from None
+    except ClickException as exc:
+        err_console.print(f"Error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        err_console.print("Error: aborted", markup=False, highlight=False)
+        raise SystemExit(130) from None
+    if isinstance(code, int) and code:
+        raise SystemExit(code)

@@ -23,6 +23,7 @@ from models.db import session_scope
 from models.dispatch_store import list_reservations
 from models.errors import InputError, RowError
 from models.i18n import tr
+from models.incident_report import check_incident_id
 from models.inventory import ResourceType
 from models.position import parse_position
 from models.release_store import stand_down
@@ -45,6 +46,8 @@ def _inputs(at: str | None, needs_file: Path | None, radius: float | None, incid
     record fills the gaps: its position, its playbook level's needs, and (unless --exclude-radius is given)
     the playbook's isolation radius widened to the chemical's.
     --at, --exclude-radius and the needs file are validated together: every bad entry in one refusal."""
+    if incident is not None:
+        check_incident_id(incident, "--incident")
     if incident is None and (at is None or needs_file is None):
         raise InputError("give --at LAT,LON and --needs FILE, or --incident ID to plan from a recorded incident",
                          exit_code=2)
@@ -160,6 +163,7 @@ def stand_down_(
     json_out: JsonOpt = False,
 ) -> None:
     """Release every reservation of the incident except what was consumed; cancel undelivered requisitions."""
+    check_incident_id(incident, "--incident")
     used = _consumed(consumed or [])
     with session_scope(state.engine) as session:
         result = stand_down(session=session, incident_id=incident, consumed=used)

@@ -1,7 +1,9 @@
 """`parklink respond`: launch a playbook run for an incident — checked first, then run on the Prefect engine.
 
-Everything an operator can get wrong (playbook, level, position, enterprise, chemical, negative counts) is
-refused before anything is written, with one line and exit code 2.
+Everything an operator can get wrong (playbook, level, position, enterprise, chemical, counts, time scale,
+incident id) is refused before anything is written, with one line and exit code 2. Exit codes: 0 everyone
+needed was reached; 1 the run failed; 2 refused input; 3 completed with unreached units or undelivered
+upward reports (named on stderr, and in `--json` as `unreached` and `undelivered_reports`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlmodel import select
 from models.db import session_scope
 from models.directory import Unit, UnitKind
 from models.errors import InputError
-from models.incident_report import IncidentReport
+from models.incident_report import IncidentReport, check_incident_id, check_time_scale, validated_report
 from models.playbook import PlaybookInvalid, normalise_un
 from models.position import Position, PositionError
 from parklink import engine as engine_manager
@@ -25,6 +27,8 @@ from parklink.app import print_json, state
 from parklink.respond_view import follow, print_result
 from tasks.response.results import ResponseResult
 from tasks.response.runtime import library as playbook_library
+
+EXIT_UNREACHED = 3  # the run completed, but somebody it had to reach was not reached (named on stderr)
 
 
 def _check_count(name: str, value: float | None) -> None:
@@ -43,6 +47,8 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
                          exit_code=2) from None
     if playbook not in library.ids():
         raise InputError(f"unknown playbook `{playbook}`; choose from {', '.join(sorted(library.ids()))}", exit_code=2)
+    if incident_id is not None:
+        check_incident_id(incident_id)
     levels = library.levels(playbook)
     if level is not None:
         library.require_level(playbook, level)
@@ -76,14 +82,9 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
             raise InputError(f"--chemical `{chemical}`: unknown UN number; known: {', '.join(sorted(chemicals))}",
                              exit_code=2)
         chemical = normalise_un(chemical)
-    try:
-        return IncidentReport(incident_id=incident_id, enterprise=enterprise, latitude=lat, longitude=lon,
-                              chemical=chemical, deaths=deaths, injured=injured, loss_cny=loss, evacuated=evacuated,
-                              description=description, wind_from_deg=wind_from)
-    except ValueError as exc:
-        first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": (), "msg": str(exc)}
-        where = ".".join(str(p) for p in first["loc"]) or "report"
-        raise InputError(f"{where}: {first['msg']}", exit_code=2) from None
+    return validated_report(dict(incident_id=incident_id, enterprise=enterprise, latitude=lat, longitude=lon,
+                                 chemical=chemical, deaths=deaths, injured=injured, loss_cny=loss,
+                                 evacuated=evacuated, description=description, wind_from_deg=wind_from))
 
 
 @contextmanager
@@ -149,9 +150,8 @@ def respond_command(
     report = build_report(playbook=playbook, level=level, enterprise=enterprise, at=at, chemical=chemical,
                           deaths=deaths, injured=injured, loss=loss, evacuated=evacuated, description=description,
                           incident_id=incident_id, wind_from=wind_from)
-    scale = time_scale if time_scale is not None else (state.settings.drill_time_scale if drill else 1.0)
-    if scale <= 0:
-        raise InputError(f"--time-scale {scale:g}: give a factor above 0", exit_code=2)
+    scale = check_time_scale(time_scale if time_scale is not None else
+                             (state.settings.drill_time_scale if drill else 1.0))
     if not 0 <= answer_rate <= 1:
         raise InputError(f"--answer-rate {answer_rate:g}: give a share between 0 and 1", exit_code=2)
     if not drill:  # a live run must be able to send acknowledgement links: say so before anything starts
@@ -172,6 +172,8 @@ def respond_command(
         print_result(result, state.lang)
     if not flow_state.is_completed():
         raise typer.Exit(1)
+    if not result.reached_everyone:
+        raise typer.Exit(EXIT_UNREACHED)
 
 
 def ui_link(flow_run_id: str | None) -> str | None:

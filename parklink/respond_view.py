@@ -69,6 +69,10 @@ async def follow(engine: Engine, work, *, quiet: bool, lang: str):
 
 
 def print_result(result: ResponseResult, lang: str) -> None:
+    if result.closed:
+        console.print(tr(lang, "incident {i} was stood down already: this run sent, reserved and recorded nothing",
+                         i=result.incident), markup=False)
+        return
     print_table(tr(lang, "incident {i} · level {l} · {s}", i=result.incident, l=result.level, s=result.state),
                 [tr(lang, "group"), tr(lang, "units"), tr(lang, "notified"), *(s.label(lang) for s in UnitStatus)],
                 [[g.name, len(g.units), g.notified, g.acknowledged, g.escalated, g.unreachable] for g in result.groups])
@@ -80,3 +84,14 @@ def print_result(result: ResponseResult, lang: str) -> None:
         console.print(tr(lang, "this run in the Prefect UI: {u}", u=result.ui_url), markup=False, soft_wrap=True)
     for label, message in result.failed.items():
         err_console.print(f"Error: {label}: {message}", markup=False)
+    if not result.reached_everyone:
+        err_console.print(f"Error: {unreached_line(result, lang)}", markup=False, soft_wrap=True)
+
+
+def unreached_line(result: ResponseResult, lang: str) -> str:
+    """Who the run did not reach: the units nobody answered for, the upward reports that did not arrive."""
+    units = [f"{u.unit} ({u.group})" for u in result.unreached]
+    reports = [tr(lang, "report {seq} → {recipient}", seq=r.seq, recipient=r.recipient)
+               for r in result.undelivered_reports]
+    return tr(lang, "completed with unreached units or undelivered reports: {who}",
+              who=tr(lang, ", ").join(units + reports))

@@ -44,6 +44,18 @@ class ReportFacts:
     seq: int
     due_at: datetime
     sent_at: datetime | None
+    delivered: int = 0  # recipients it reached
+    recipients: int = 0
+    undelivered: list[str] = field(default_factory=list)  # the recipients it did not reach
+
+    @property
+    def on_time(self) -> bool:
+        """Sent before its deadline and delivered to every recipient: only then does it count."""
+        return self.sent_at is not None and self.sent_at <= self.due_at and self.delivered >= self.recipients > 0
+
+    @property
+    def reached_all(self) -> bool:
+        return self.sent_at is not None and self.delivered >= self.recipients > 0
 
 
 @dataclass
@@ -123,7 +135,7 @@ def compute_kpis(data: AssessmentInput) -> dict[str, object]:
     every_unit_acked = bool(all_units) and all(u.acked_at for u in all_units)
     last_acks = [v["last_ack_min"] for v in groups.values() if v["last_ack_min"] is not None]
     first_report = next((r for r in sorted(data.reports, key=lambda r: r.seq) if r.seq == 1), None)
-    on_time = [r for r in data.reports if r.sent_at is not None and r.sent_at <= r.due_at]
+    on_time = [r for r in data.reports if r.on_time]
     d = data.dispatch
     return {
         "time_to_command_post_min": _minutes(t0, data.command_post_at, scale),
@@ -136,7 +148,13 @@ def compute_kpis(data: AssessmentInput) -> dict[str, object]:
         "unreachable_units": sum(u.outcome is UnitStatus.unreachable for u in all_units),
         "failed_notifications": data.failed_notifications,
         "failed_groups": [k for k, v in groups.items() if v["failed"]],
-        "first_report_min": _minutes(t0, first_report.sent_at, scale) if first_report else None,
+        "first_report_min": _minutes(t0, first_report.sent_at, scale) if first_report and first_report.reached_all
+        else None,
+        "first_report_delivered": f"{first_report.delivered}/{first_report.recipients}" if first_report else "0/0",
+        "units_escalated": sum(u.outcome is UnitStatus.escalated for u in all_units),
+        "unreached": [f"{g.key}/{u.unit}" for g in data.groups for u in g.units if u.outcome is UnitStatus.unreachable],
+        "undelivered_reports": [f"{r.seq}→{who}" for r in sorted(data.reports, key=lambda r: r.seq)
+                                for who in r.undelivered],
         "upward_reports": len(data.reports),
         "upward_reports_on_time": len(on_time),
         "dispatch_requested": d.requested,
@@ -214,27 +232,42 @@ def _findings(kpis: dict, checks: list[KpiCheck]) -> dict[str, Texts]:
     def none(lang: str, items: list[str]) -> str:
         return tr(lang, ", ").join(items) or tr(lang, "none")
 
-    verdicts = {"response": ok("all_groups_ack_min", "ack_rate"),
+    verdicts = {"response": ok("all_groups_ack_min", "ack_rate") and not kpis["unreached"],
                 "command": ok("command_post_min") and not kpis["failed_groups"],
                 "measures": ok("fill_ratio"),
-                "information": ok("first_report_min") and kpis["upward_reports_on_time"] == kpis["upward_reports"]}
+                "information": ok("first_report_min") and kpis["upward_reports_on_time"] == kpis["upward_reports"]
+                and not kpis["undelivered_reports"]}
+
+    def unreached(lang: str) -> str:
+        if not kpis["unreached"]:
+            return ""
+        return tr(lang, " Nobody answered for: {units}.", units=tr(lang, ", ").join(kpis["unreached"]))
+
+    def undelivered(lang: str) -> str:
+        if not kpis["undelivered_reports"]:
+            return ""
+        return tr(lang, " Not delivered (report → recipient): {items}.",
+                  items=tr(lang, ", ").join(kpis["undelivered_reports"]))
 
     def say(lang: str) -> dict[str, str]:
         k, v = kpis, {name: verdict(lang, met) for name, met in verdicts.items()}
         return {
             "response": tr(lang, "Response {verdict}: {units} units notified, acknowledgement rate {rate}, "
-                                 "{escalations} escalations, {failed} failed notifications.",
-                           verdict=v["response"], units=k["units_notified"], rate=k["ack_rate"],
-                           escalations=k["escalations"], failed=k["failed_notifications"]),
+                                 "{escalated} units escalated ({escalations} escalation messages), {failed} failed "
+                                 "notifications.", verdict=v["response"], units=k["units_notified"],
+                           rate=k["ack_rate"], escalated=k["units_escalated"], escalations=k["escalations"],
+                           failed=k["failed_notifications"]) + unreached(lang),
             "command": tr(lang, "Command {verdict}: command post set up in {minutes} min; groups that failed: {groups}.",
                           verdict=v["command"], minutes=k["time_to_command_post_min"],
                           groups=none(lang, k["failed_groups"])),
             "measures": tr(lang, "Measures {verdict}: dispatch fill ratio {ratio}, shortfall {shortfall}, mean ETA "
                                  "{eta} min.", verdict=v["measures"], ratio=k["dispatch_fill_ratio"],
                            shortfall=k["dispatch_shortfall"], eta=k["mean_eta_min"]),
-            "information": tr(lang, "Information release {verdict}: first report after {minutes} min, {on_time}/{reports} "
-                                    "reports on time.", verdict=v["information"], minutes=k["first_report_min"],
-                              on_time=k["upward_reports_on_time"], reports=k["upward_reports"]),
+            "information": tr(lang, "Information release {verdict}: first report after {minutes} min, delivered to "
+                                    "{delivered} of its recipients, {on_time}/{reports} reports on time (sent in time "
+                                    "and delivered to every recipient).", verdict=v["information"],
+                              minutes=k["first_report_min"], delivered=k["first_report_delivered"],
+                              on_time=k["upward_reports_on_time"], reports=k["upward_reports"]) + undelivered(lang),
         }
 
     zh, en = say("zh-CN"), say("en")

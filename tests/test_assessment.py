@@ -34,7 +34,7 @@ def sample(**over) -> AssessmentInput:
     ]
     data = AssessmentInput(
         incident="INC-20261129-0001", level="II", reported_at=T0, command_post_at=at(12),
-        groups=groups, reports=[ReportFacts(1, at(60), at(30)), ReportFacts(2, at(120), at(130))],
+        groups=groups, reports=[ReportFacts(1, at(60), at(30), 3, 3), ReportFacts(2, at(120), at(130), 3, 3)],
         dispatch=DispatchFacts(requested=100, allocated=80, requisitioned=10, shortfall=10, etas_min=[4.0, 6.0],
                                 requisitions_by_status={"requested": 2}),
         targets={"command_post_min": 30, "all_groups_ack_min": 15, "first_report_min": 60, "ack_rate": 0.9,
@@ -71,9 +71,26 @@ def test_every_missed_target_becomes_a_recommendation():
     assert all(r.zh for r in a.recommendations)
 
 
+def test_a_report_sent_in_time_that_reached_nobody_is_not_met():
+    a = assess(sample(reports=[ReportFacts(1, at(60), at(30), 0, 3, ["yjj", "xzf", "szf"])]))
+    assert a.kpis["first_report_min"] is None and a.kpis["upward_reports_on_time"] == 0
+    assert a.kpis["undelivered_reports"] == ["1→yjj", "1→xzf", "1→szf"]
+    assert {c.target: c.met for c in a.checks}["first_report_min"] is False
+    info = a.findings["information"]
+    assert info.en.startswith("Information release not met") and "delivered to 0/3" in info.en
+    assert "1→xzf" in info.en and info.zh.startswith("信息发布未达标") and "送达接收单位 0/3" in info.zh
+
+
+def test_unreached_units_are_named_and_the_response_is_not_met():
+    a = assess(sample())
+    assert a.kpis["unreached"] == ["medical/yljt"] and a.kpis["units_escalated"] == 1
+    assert "Nobody answered for: medical/yljt" in a.findings["response"].en
+    assert a.findings["response"].zh.startswith("应急响应未达标") and "始终无人应答：medical/yljt" in a.findings["response"].zh
+
+
 def test_a_clean_response_has_no_recommendations():
     groups = [GroupFacts("rescue", "抢险救援组", "rescue", at(1), [UnitFacts("xfjydd", UnitStatus.acknowledged, at(5), "甲")], 1)]
-    a = assess(sample(groups=groups, reports=[ReportFacts(1, at(60), at(30))],
+    a = assess(sample(groups=groups, reports=[ReportFacts(1, at(60), at(30), 3, 3)],
                       dispatch=DispatchFacts(requested=10, allocated=10, etas_min=[3.0])))
     assert all(c.met for c in a.checks) and a.recommendations == []
     assert a.kpis["all_groups_acknowledged_min"] == 5.0

@@ -150,3 +150,23 @@ def test_unknown_unit_is_refused_before_anything_is_sent(cli, engine):
         asyncio.run(notify_units(engine, context_kind="incident", context_id="x", group="", units=["yjj", "nope"],
                                  message=MESSAGE, deadline_s=1, settings=fast_settings()))
     assert rows(engine) == []
+
+
+@SQLITE_ONLY
+def test_each_step_waits_its_own_after_min_from_the_previous_delivery(cli, engine):
+    """The playbook's clock: deputy 1 park-minute after the primary's delivery, head 3 after the deputy's,
+    the office 2 after the head's — not the group's whole deadline first, not the smallest step for all."""
+    from models.notification import Notification
+
+    assert cli("init").exit_code == 0
+    outcomes, _again, _seen = asyncio.run(run_group(
+        engine, fast_settings(ack_base_url=None), ["czj"], {}, time_scale=60,
+        escalation=["deputy", "head", "ldzbgs"], waits_s=[60, 180, 120]))
+    assert outcomes[0].status == "unreachable"
+    with session_scope(engine) as session:
+        sent = session.exec(select(Notification).where(Notification.context_id == "inc-7", Notification.unit == "czj")
+                            .order_by(Notification.step)).all()
+    assert [n.step for n in sent] == [0, 1, 2, 3]
+    gaps = [(b.delivered_at - a.delivered_at).total_seconds() for a, b in zip(sent, sent[1:], strict=False)]
+    for gap, wanted in zip(gaps, [60, 180, 120], strict=True):  # at time scale 60 a park minute is a real second
+        assert wanted / 60 <= gap < wanted / 60 + 0.75, (gaps, "each step after its own wait")

@@ -48,8 +48,22 @@ BAD_INPUT = {
     "negative evacuated": (["hazmat-leak", "--enterprise", "qy-ha", "--evacuated", "-2"], "--evacuated -2"),
     "both places": (["hazmat-leak", "--enterprise", "qy-ha", "--at", "36.1,112.2"], "say where"),
     "no place": (["hazmat-leak", "--level", "II"], "say where"),
-    "bad incident id": (["hazmat-leak", "--enterprise", "qy-ha", "--incident-id", "no spaces!"], "incident_id"),
+    "bad incident id": (["hazmat-leak", "--enterprise", "qy-ha", "--incident-id", "no spaces!"], "--incident-id"),
+    "incident id as a path": (["hazmat-leak", "--enterprise", "qy-ha", "--incident-id", "../x"], "--incident-id `../x`"),
+    "incident id too long": (["hazmat-leak", "--enterprise", "qy-ha", "--incident-id", "A" * 300], "give 1–40"),
     "time scale zero": (["hazmat-leak", "--enterprise", "qy-ha", "--time-scale", "0"], "--time-scale"),
+    "time scale NaN": (["hazmat-leak", "--enterprise", "qy-ha", "--time-scale", "nan"], "--time-scale nan"),
+    "time scale inf": (["hazmat-leak", "--enterprise", "qy-ha", "--time-scale", "inf"], "--time-scale inf"),
+    "time scale that overflows a deadline": (["hazmat-leak", "--enterprise", "qy-ha", "--time-scale", "1e-300"],
+                                             "--time-scale 1e-300"),
+    "time scale too large": (["hazmat-leak", "--enterprise", "qy-ha", "--time-scale", "1e300"], "--time-scale"),
+    "deaths beyond any incident": (["hazmat-leak", "--enterprise", "qy-ha", "--deaths", "100000000"], "--deaths"),
+    "injured not a whole number": (["hazmat-leak", "--enterprise", "qy-ha", "--injured", "1.5"], "--injured"),
+    "evacuated beyond any incident": (["hazmat-leak", "--enterprise", "qy-ha", "--evacuated", "10000001"],
+                                      "--evacuated"),
+    "loss infinite": (["hazmat-leak", "--enterprise", "qy-ha", "--loss", "inf"], "--loss"),
+    "loss NaN": (["hazmat-leak", "--enterprise", "qy-ha", "--loss", "nan"], "--loss"),
+    "unknown option": (["hazmat-leak", "--enterprise", "qy-ha", "--fatalities", "3"], "No such option: --fatalities"),
 }
 
 
@@ -283,3 +297,13 @@ def test_a_live_run_without_acknowledgement_settings_is_refused_before_it_starts
     line = one_error_line(cli("respond", "fire", "--enterprise", "qy-jh"), code=1)
     assert "PARKLINK_ACK_BASE_URL is not set" in line
     assert counts(engine)["Incident"] == 0 and not (tmp_path / "home" / "prefect").exists()
+
+
+def test_dispatch_refuses_an_incident_id_that_is_no_id(cli, engine):
+    assert cli("init").exit_code == 0
+    before = counts(engine)
+    for bad in ("../x y", "A" * 300, "-rf", ""):
+        for args in (["dispatch", "reserve", "--incident", bad, "--at", "36.15,112.27"],
+                     ["dispatch", "stand-down", "--incident", bad]):
+            assert "--incident" in one_error_line(cli(*args)), (args, bad)
+    assert counts(engine) == before, "nothing written"

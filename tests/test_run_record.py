@@ -67,13 +67,15 @@ def test_the_group_phase_counts_what_the_units_did_and_says_it_per_unit():
     rescue = PLAN.group("rescue")
     primary = Person("xfjydd", "甲", "primary", 1, 0, True, 11)
     deputy = Person("gaj", "乙", "deputy", 2, 1, True, 12)
-    outcomes = [UnitOutcome("xfjydd", UnitStatus.acknowledged, acked_by=primary, acked_at=T0, notifications=[11]),
+    outcomes = [UnitOutcome("xfjydd", UnitStatus.acknowledged, acked_by=primary, acked_at=T0, notifications=[11],
+                            delivered=1),
                 UnitOutcome("gaj", UnitStatus.escalated, acked_by=deputy, acked_at=T0 + timedelta(minutes=3),
-                            escalated_to=[deputy], notifications=[13, 12]),
+                            escalated_to=[deputy], notifications=[13, 12], delivered=2),
                 UnitOutcome("yjj", UnitStatus.unreachable, problems=["primary: timeout"], notifications=[14])]
     outcome = groups_phase.group_outcome(RUN, rescue, ["xfjydd", "gaj", "yjj"], outcomes, T0)
     result = outcome.result
-    assert (result.notified, result.acknowledged, result.escalated, result.unreachable) == (4, 1, 1, 1)
+    assert (result.notified, result.acknowledged, result.escalated, result.unreachable) == (3, 1, 1, 1), \
+        "notified counts the messages delivered, not the failed send to yjj"
     assert [type(e.payload) for e in outcome.events] == [UNIT_PAYLOADS[s] for s in UnitStatus]
     assert [e.key for e in outcome.events] == [f"INC-REC-0001:group:rescue:unit:{u}" for u in ("xfjydd", "gaj", "yjj")]
     acked, escalated, unreachable = (e.payload for e in outcome.events)
@@ -92,13 +94,19 @@ def test_an_activation_of_added_members_is_its_own_entry():
     assert whole.payload.text("zh-CN") == f"启动第{rescue.number}组 {rescue.name_zh}：通知 xfjydd、gaj"
 
 
-def test_reports_are_due_on_the_playbook_clock_and_late_is_not_on_time():
+def test_reports_are_due_on_the_playbook_clock_and_late_or_undelivered_is_not_on_time():
     due = upward_phase.due_at(T0, PLAN, 2, time_scale=60.0)
     up = PLAN.upward_reporting
     assert due == T0 + timedelta(minutes=(up.first_report_deadline_min + up.followup_interval_min) / 60.0)
-    late = upward_phase.report_sent(RUN, PLAN, 2, due=due, delivered=3, sent=3, now=due + timedelta(seconds=1))
+    everyone = list(up.recipients)
+    late = upward_phase.report_sent(RUN, PLAN, 2, due=due, reached=everyone, sent=3, now=due + timedelta(seconds=1))
     assert late.result.on_time is False and late.events[0].payload.on_time is False
     assert late.events[0].payload.text("en").startswith("follow-up 1 sent upward")
+    in_time = upward_phase.report_sent(RUN, PLAN, 2, due=due, reached=everyone, sent=3, now=due)
+    assert in_time.result.on_time is True and in_time.events[0].payload.undelivered == []
+    nobody = upward_phase.report_sent(RUN, PLAN, 1, due=due, reached=[], sent=0, now=T0)
+    assert nobody.result.on_time is False, "sent in time but delivered to nobody is not on time"
+    assert nobody.events[0].payload.undelivered == everyone and nobody.result.failed == len(everyone)
 
 
 @pytest.mark.parametrize(("key", "label"), [

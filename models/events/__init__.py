@@ -9,6 +9,7 @@
     base           EventKind, UnitStatus, Texts, Payload, LevelSetBy
     names          Names, Recipient: units and people by name, resolved when an entry is read
     response       the payloads of the response's entries (a new flow adds a module of its own)
+    faults         what went wrong with a run itself (RunFailed)
 
 A phase never writes a kind as a string and a reader never parses one back: it writes `UnitAcknowledged(…)`
 and reads `event.payload.acked_by`. Each payload's fields are exactly what its entry says, so the
@@ -30,6 +31,7 @@ from models.events.base import (
     Texts,
     UnitStatus,
 )
+from models.events.faults import RunFailed
 from models.events.names import NO_NAMES, Names, Recipient
 from models.events.response import (
     ApprovalOverdue,
@@ -54,7 +56,7 @@ from models.events.response import (
 PAYLOADS: dict[EventKind, type[Payload]] = {
     cls.kind: cls for cls in (Opened, Resumed, Graded, CommandPostSet, GroupActivated, UnitAcknowledged,
                               UnitEscalated, UnitUnreachable, GroupStoodDown, GroupFailed, Dispatched,
-                              ApprovalOverdue, UpwardReported, LevelChanged, Released, StoodDown)
+                              ApprovalOverdue, UpwardReported, LevelChanged, Released, StoodDown, RunFailed)
 }
 UNIT_PAYLOADS: dict[UnitStatus, type[UnitOutcomeEvent]] = {
     UnitStatus.acknowledged: UnitAcknowledged, UnitStatus.escalated: UnitEscalated,
@@ -119,6 +121,7 @@ __all__ = [
     "Recipient",
     "Released",
     "Resumed",
+    "RunFailed",
     "STATUS_LABELS",
     "SYSTEM",
     "StoodDown",

@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     level_changed = "level_changed"
     released = "released"
     stand_down = "stand_down"
+    run_failed = "run_failed"
 
 
 class UnitStatus(StrEnum):

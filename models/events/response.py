@@ -177,7 +177,8 @@ class UpwardReported(Payload):
     recipients: list[str]
     delivered: int
     sent: int
-    on_time: bool
+    on_time: bool  # sent before its deadline and delivered to every recipient
+    undelivered: list[str] = Field(default_factory=list)  # recipients it never reached
 
     def text(self, lang: str, names: Names | None = None) -> str:
         label = tr(lang, "first report") if self.seq == 1 else tr(lang, "follow-up {n}", n=self.seq - 1)

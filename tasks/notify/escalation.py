@@ -149,9 +149,14 @@ async def send_wave(engine: Engine, *, context_kind: str, context_id: str, group
 
 async def notify_units(engine: Engine, *, context_kind: str, context_id: str, group: str, units: list[str],
                        message: Message, deadline_s: float, settings, escalation: str | list[str] | None = None,
-                       step_deadline_s: float | None = None,
+                       step_deadline_s: float | None = None, waits_s: list[float] | None = None,
                        client: httpx.AsyncClient | None = None) -> list[UnitOutcome]:
-    """Send to each unit's primary, wait until the deadline, escalate the silent; one outcome per unit."""
+    """Send to each unit's primary, wait, escalate the silent step by step; one outcome per unit.
+
+    The clock (park seconds, divided by the time scale), each wait counted from the previous message's
+    delivery: with `waits_s` (a playbook's chain: one per step, its `after_min`), step k is sent `waits_s[k-1]`
+    after the message before it, and the last step is given `waits_s[-1]` to be answered; without it, the
+    primary gets `deadline_s` and every step `step_deadline_s` (default `deadline_s`)."""
     directory = await asyncio.to_thread(_Directory, engine)
     chain = parse_chain(settings.escalation_chain if escalation is None else escalation,
                         known_units=set(directory.units))
@@ -160,9 +165,7 @@ async def notify_units(engine: Engine, *, context_kind: str, context_id: str, gr
     if unknown:
         raise InputError(f"notify: unknown unit(s) {', '.join(unknown)}")
     ctx = Context(context_kind, context_id, group)
-    scale = settings.time_scale
-    wave_wait = timedelta(seconds=deadline_s / scale)
-    step_wait = timedelta(seconds=(step_deadline_s if step_deadline_s is not None else deadline_s) / scale)
+    waits = _waits(len(chain), deadline_s, step_deadline_s, waits_s, settings.time_scale)
     lang = settings.lang
     async with Sender(engine, settings, client) as sender, AckWatcher(engine, settings.ack_poll_s) as watcher:
         first = [Target(unit=u, liaison=li, subject_name=directory.name(u, lang))
@@ -180,7 +183,7 @@ async def notify_units(engine: Engine, *, context_kind: str, context_id: str, gr
                 sent.append((row, None))
                 if row.delivered_at is None:
                     out.problems.append(f"primary: {row.last_error}")
-                elif await watcher.wait_any([row.id], row.delivered_at + wave_wait):
+                elif await watcher.wait_any([row.id], row.delivered_at + waits[0]):
                     return await _finish(engine, out, sent, watcher)
             silent = row.liaison_name if row else None
             for number, step in enumerate(chain, start=1):
@@ -200,11 +203,23 @@ async def notify_units(engine: Engine, *, context_kind: str, context_id: str, gr
                     out.problems.append(f"{step}: {step_row.last_error}")
                     if watcher.any_acked(ids):
                         break
-                elif await watcher.wait_any(ids, step_row.delivered_at + step_wait):
+                elif await watcher.wait_any(ids, step_row.delivered_at + waits[number]):
                     break
             return await _finish(engine, out, sent, watcher)
 
         return list(await asyncio.gather(*(chase(u) for u in units)))
+
+
+def _waits(steps: int, deadline_s: float, step_deadline_s: float | None, waits_s: list[float] | None,
+           scale: float) -> list[timedelta]:
+    """How long to wait after the primary (index 0) and after each step k (index k) before going on."""
+    if waits_s:  # before step k+1: the chain's k-th wait; the last step is given its own wait again
+        park = [waits_s[min(k, len(waits_s) - 1)] for k in range(max(steps, 1))]
+        park.append(park[-1])
+    else:
+        step = step_deadline_s if step_deadline_s is not None else deadline_s
+        park = [deadline_s, *([step] * steps)]
+    return [timedelta(seconds=s / scale) for s in park]
 
 
 async def _finish(engine: Engine, out: UnitOutcome, sent: list, watcher: AckWatcher) -> UnitOutcome:
@@ -215,6 +230,7 @@ async def _finish(engine: Engine, out: UnitOutcome, sent: list, watcher: AckWatc
         person = Person(row.recipient_unit, row.liaison_name, row.liaison_role, row.liaison_id, row.step,
                         row.delivered_at is not None, row.id)
         out.notifications.append(row.id)
+        out.delivered += row.delivered_at is not None
         if row.step > 0:
             out.escalated_to.append(person)
     acked = sorted((r for r in current if r.acked_at), key=lambda r: r.acked_at)

@@ -40,3 +40,4 @@ class UnitOutcome:
     escalated_to: list[Person] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notifications: list[int] = field(default_factory=list)
+    delivered: int = 0  # of those, how many reached their person

@@ -42,8 +42,9 @@ def write_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> Assessme
     folder.mkdir(parents=True, exist_ok=True)
     with session_scope(engine) as session:
         incident = get_incident(session=session, incident_id=incident_id)
+        record = events(session=session, incident=incident_id)
         data = closing_phase.assessment_input(
-            incident, plan, events(session=session, incident=incident_id),
+            incident, plan, record,
             notifications=notifications(session=session, context_kind=ContextKind.incident, context_id=incident_id),
             reports=upward_reports(session=session, incident=incident_id),
             needs=list_dispatch_needs(session=session, incident_id=incident_id),
@@ -66,7 +67,9 @@ def write_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> Assessme
                         recommendations=[r.pick(lang) for r in result.recommendations], markdown=markdown, html=html,
                         markdown_path=str(md_path), html_path=str(html_path))
     return AssessmentResult(kpis=result.kpis, markdown=str(md_path), html=str(html_path), checks=result.checks,
-                            recommendations=result.recommendations, title=title, markdown_text=markdown)
+                            recommendations=result.recommendations, title=title, markdown_text=markdown,
+                            unreached=closing_phase.unreached(record, plan),
+                            undelivered_reports=closing_phase.undelivered_reports(record))
 
 
 def kpi_table(result: AssessmentResult) -> list[dict[str, object]]:

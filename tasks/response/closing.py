@@ -1,4 +1,5 @@
-"""Phases 7–8 as Prefect tasks: a level change applied, what a lowering gives back, stand-down.
+"""Phases 7–8 as Prefect tasks: a level change applied, what a lowering gives back, stand-down — and what a
+failed run gives back.
 
 What each records comes from the pure phase tasks.response.phases.closing; the stock moves through
 models.dispatch_store (reduce_need, stand_down).
@@ -54,4 +55,16 @@ def stand_down_step(run: Run, consumed: dict[str, int] | None = None) -> StandDo
         incident = close_incident(session=session, incident_id=run.incident_id, now=utcnow())
         record_events(session=session, incident=run.incident_id,
                       events=[phase.stood_down(run, result, incident.stood_down_at)])
+        return result
+
+
+@task(name="give back", cache_policy=NO_CACHE)
+def give_back_step(run: Run, error: str) -> StandDownResult:
+    """The run failed: everything it holds goes back (nothing counts as consumed but what the operator said),
+    undelivered requisitions are cancelled, the incident is closed with the error as its outcome."""
+    with session_scope(db()) as session:
+        incident = get_incident(session=session, incident_id=run.incident_id)
+        result = stand_down(session=session, incident_id=run.incident_id, consumed=incident.consumed)
+        close_incident(session=session, incident_id=run.incident_id, now=utcnow(), outcome=f"failed: {error}")
+        record_events(session=session, incident=run.incident_id, events=[phase.run_failed(run, result, error)])
         return result

@@ -85,7 +85,7 @@ async def activate_group(run: Run, plan: ResolvedPlan, group: GroupPlan,
     outcomes = await notify_units(
         engine, context_kind=ContextKind.incident, context_id=run.incident_id, group=group.key, units=units,
         message=Message(f"activate-{group.key}", text), deadline_s=group.ack_deadline_min * 60.0,
-        step_deadline_s=min(step.after_min for step in group.escalation) * 60.0, settings=settings,
+        waits_s=[step.after_min * 60.0 for step in group.escalation], settings=settings,
         escalation=[step.to for step in group.escalation], client=http_client(settings))
     outcome = phase.group_outcome(run, group, units, outcomes, utcnow())
     with session_scope(engine) as session:

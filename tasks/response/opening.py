@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from models.db import session_scope
 from models.errors import InputError
 from models.event_store import record_events
+from models.incident import IncidentStatus
 from models.incident_report import IncidentReport
 from models.incident_store import (
     find_incident,
@@ -37,7 +38,7 @@ from tasks.response.runtime import db, library, run_settings
 
 
 def _continued(session, playbook: str, report: IncidentReport) -> Opened | None:
-    """A run with the id of an incident already open continues it."""
+    """A run with the id of an incident already open continues it; of one already closed, does nothing."""
     existing = find_incident(session=session, incident_id=report.incident_id) if report.incident_id else None
     if existing is None:
         return None
@@ -46,8 +47,11 @@ def _continued(session, playbook: str, report: IncidentReport) -> Opened | None:
                          exit_code=2)
     run = Run(incident_id=existing.id, playbook=playbook, level=existing.level, lang=existing.lang,
               time_scale=existing.time_scale, drill=existing.drill, enterprise=existing.enterprise)
-    record_events(session=session, incident=existing.id, events=[resumed_event(run, utcnow())])
-    return Opened(run=run, created=False, playbook_hash=existing.playbook_hash, level_reason=existing.level_reason)
+    closed = existing.status is IncidentStatus.closed
+    if not closed:  # a closed incident sends, reserves and records nothing new
+        record_events(session=session, incident=existing.id, events=[resumed_event(run, utcnow())])
+    return Opened(run=run, created=False, closed=closed, playbook_hash=existing.playbook_hash,
+                  level_reason=existing.level_reason)
 
 
 @task(name="open incident", cache_policy=NO_CACHE)

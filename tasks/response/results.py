@@ -42,6 +42,7 @@ class Outcome(Generic[T]):
 class Opened(Result):
     run: Run
     created: bool  # False: a run with the id of an incident already open continues it
+    closed: bool = False  # the incident was stood down already: this run does nothing
     playbook_hash: str
     level_reason: str
 
@@ -65,7 +66,7 @@ class GroupResult(Result):
     key: str
     name: str
     units: list[str]
-    notified: int
+    notified: int  # messages delivered (a failed send notifies nobody)
     acknowledged: int
     escalated: int
     unreachable: int
@@ -120,6 +121,20 @@ class DispatchResult(Result):
     shortfalls: list[ShortfallLine] = Field(default_factory=list)
 
 
+class Unreached(Result):
+    """A unit of a group whom nobody in its chain acknowledged."""
+
+    group: str
+    unit: str
+
+
+class Undelivered(Result):
+    """A recipient an upward report never reached."""
+
+    seq: int
+    recipient: str
+
+
 class AssessmentResult(Result):
     kpis: dict[str, Any]
     markdown: str  # path of the Markdown file
@@ -128,6 +143,8 @@ class AssessmentResult(Result):
     recommendations: list[Texts] = Field(default_factory=list, exclude=True)
     title: str = Field(default="", exclude=True)
     markdown_text: str = Field(default="", exclude=True)
+    unreached: list[Unreached] = Field(default_factory=list, exclude=True)
+    undelivered_reports: list[Undelivered] = Field(default_factory=list, exclude=True)
 
 
 class WorkKind(StrEnum):
@@ -159,8 +176,15 @@ class ResponseResult(Result):
     requisitions: list[RequisitionLine]
     shortfalls: list[ShortfallLine]
     approval: Approval | None
-    stand_down: StandDownResult
-    assessment: AssessmentResult
+    stand_down: StandDownResult | None
+    assessment: AssessmentResult | None
     failed: dict[str, str]
+    unreached: list[Unreached] = Field(default_factory=list)
+    undelivered_reports: list[Undelivered] = Field(default_factory=list)
+    closed: bool = False  # the incident was closed before this run: it did nothing
     state: str = ""
     ui_url: str | None = None
+
+    @property
+    def reached_everyone(self) -> bool:
+        return not (self.unreached or self.undelivered_reports)

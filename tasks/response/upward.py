@@ -43,9 +43,10 @@ def report_text(run: Run, plan: ResolvedPlan, seq: int, settings, engine) -> str
 
 
 def _result(row) -> UpwardReportResult:
+    complete = row.delivered >= len(row.recipients)
     return UpwardReportResult(seq=row.seq, due_at=row.due_at, sent_at=row.sent_at,
-                              on_time=bool(row.sent_at and row.sent_at <= row.due_at), delivered=row.delivered,
-                              failed=row.failed)
+                              on_time=bool(row.sent_at and row.sent_at <= row.due_at and complete),
+                              delivered=row.delivered, failed=row.failed)
 
 
 @task(name="upward report", cache_policy=NO_CACHE)
@@ -64,10 +65,10 @@ async def upward_report(run: Run, plan: ResolvedPlan, seq: int = 1) -> UpwardRep
     rows = await send_wave(engine, context_kind=ContextKind.incident, context_id=run.incident_id,
                            group="upward-report", units=plan.upward_reporting.recipients,
                            message=Message(f"report-{seq}", text), settings=settings, client=http_client(settings))
-    delivered = sum(r.delivered_at is not None for r in rows)
-    outcome = report_sent(run, plan, seq, due=due, delivered=delivered, sent=len(rows), now=utcnow())
+    reached = sorted({r.unit for r in rows if r.delivered_at is not None})
+    outcome = report_sent(run, plan, seq, due=due, reached=reached, sent=len(rows), now=utcnow())
     with session_scope(engine) as session:
         mark_report_sent(session=session, incident=run.incident_id, seq=seq, body=text, sent_at=outcome.result.sent_at,
-                         delivered=delivered, failed=len(rows) - delivered)
+                         delivered=outcome.result.delivered, failed=outcome.result.failed)
         record_events(session=session, incident=run.incident_id, events=outcome.events)
     return outcome.result

@@ -12,20 +12,25 @@ from datetime import datetime
 from models.allocation import StandDownResult
 from models.dispatch import DispatchNeed, Requisition, Reservation
 from models.events import (
+    SYSTEM,
     Event,
     EventKind,
     GroupActivated,
     GroupFailed,
     LevelChanged,
     Released,
+    RunFailed,
     StoodDown,
     UnitOutcomeEvent,
+    UnitUnreachable,
+    UpwardReported,
 )
 from models.incident import Incident, LevelChange, UpwardReport
 from models.notification import Notification
 from models.playbook import ResolvedPlan
 from tasks.assessment import AssessmentInput, DispatchFacts, GroupFacts, ReportFacts, UnitFacts
 from tasks.response.levels import LevelDelta
+from tasks.response.results import Undelivered, Unreached
 from tasks.response.run import Run
 
 
@@ -48,6 +53,24 @@ def stood_down(run: Run, result: StandDownResult, at: datetime) -> Event:
                                    open_requisitions=result.open_requisitions))
 
 
+def run_failed(run: Run, result: StandDownResult, error: str) -> Event:
+    return Event(key=run.key("run-failed"), actor=SYSTEM,
+                 payload=RunFailed(error=error, released=result.released,
+                                   cancelled_requisitions=result.cancelled_requisitions))
+
+
+def unreached(events: list[Event], plan: ResolvedPlan) -> list[Unreached]:
+    """Every unit of the plan's groups whom nobody in its chain acknowledged."""
+    keys = set(plan.group_keys)
+    return [Unreached(group=e.payload.group, unit=e.payload.unit) for e in events
+            if isinstance(e.payload, UnitUnreachable) and e.payload.group in keys]
+
+
+def undelivered_reports(events: list[Event]) -> list[Undelivered]:
+    return [Undelivered(seq=e.payload.seq, recipient=who) for e in events if isinstance(e.payload, UpwardReported)
+            for who in e.payload.undelivered]
+
+
 def failed_groups(events: list[Event]) -> dict[str, str]:
     return {e.payload.group: e.payload.error for e in events if isinstance(e.payload, GroupFailed)}
 
@@ -67,10 +90,12 @@ def assessment_input(incident: Incident, plan: ResolvedPlan, events: list[Event]
     groups = [GroupFacts(g.key, g.name_zh, g.name_en, activated.get(g.key), units.get(g.key, []), error=errors.get(g.key))
               for g in plan.groups]
     dispatched = [e.at for e in events if e.kind is EventKind.dispatched]
+    undelivered = {e.payload.seq: e.payload.undelivered for e in events if isinstance(e.payload, UpwardReported)}
     return AssessmentInput(
         incident=incident.id, level=incident.level, reported_at=incident.reported_at,
         command_post_at=incident.command_post_at, groups=groups,
-        reports=[ReportFacts(r.seq, r.due_at, r.sent_at) for r in reports],
+        reports=[ReportFacts(r.seq, r.due_at, r.sent_at, r.delivered, len(r.recipients), undelivered.get(r.seq, []))
+                 for r in reports],
         dispatch=DispatchFacts(requested=sum(n.quantity for n in needs), allocated=sum(n.allocated for n in needs),
                                requisitioned=sum(n.requisitioned for n in needs),
                                shortfall=sum(n.shortfall for n in needs),

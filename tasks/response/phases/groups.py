@@ -48,7 +48,7 @@ def group_outcome(run: Run, group: GroupPlan, units: list[str], outcomes: list[U
                                   problems=out.problems))
     result = GroupResult(
         key=group.key, name=names(group).pick(run.lang), units=units,
-        notified=sum(len(o.notifications) for o in outcomes),
+        notified=sum(o.delivered for o in outcomes),
         acknowledged=sum(o.status is UnitStatus.acknowledged for o in outcomes),
         escalated=sum(o.status is UnitStatus.escalated for o in outcomes),
         unreachable=sum(o.status is UnitStatus.unreachable for o in outcomes), outcomes=results)

@@ -39,12 +39,15 @@ def report_context(run: Run, plan: ResolvedPlan, seq: int, *, incident: Incident
     }
 
 
-def report_sent(run: Run, plan: ResolvedPlan, seq: int, *, due: datetime, delivered: int, sent: int,
+def report_sent(run: Run, plan: ResolvedPlan, seq: int, *, due: datetime, reached: list[str], sent: int,
                 now: datetime) -> Outcome[UpwardReportResult]:
-    """The result of sending report `seq` to its recipients (`delivered` of `sent` messages got through)."""
+    """The result of sending report `seq`: `reached` are the recipients it was delivered to, of `sent` messages.
+    On time only when it was sent before its deadline and reached every recipient."""
     recipients = plan.upward_reporting.recipients
+    undelivered = [u for u in recipients if u not in reached]
+    on_time = now <= due and not undelivered
     event = Event(key=run.key("report", seq), actor=plan.office_unit, at=now,
-                  payload=UpwardReported(seq=seq, recipients=recipients, delivered=delivered, sent=sent,
-                                         on_time=now <= due))
-    return Outcome(UpwardReportResult(seq=seq, due_at=due, sent_at=now, on_time=now <= due, delivered=delivered,
-                                      failed=sent - delivered), [event])
+                  payload=UpwardReported(seq=seq, recipients=recipients, delivered=len(reached), sent=sent,
+                                         on_time=on_time, undelivered=undelivered))
+    return Outcome(UpwardReportResult(seq=seq, due_at=due, sent_at=now, on_time=on_time, delivered=len(reached),
+                                      failed=len(undelivered)), [event])
