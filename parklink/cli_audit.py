@@ -1,6 +1,7 @@
 """Auditing a run without SQL: `parklink timeline INCIDENT` (the activity log) and `parklink notifications
 INCIDENT` (every message). Tables in the CLI's language (zh-CN first, `--lang en`), units and people by name;
-`--json` gives the same rows with English keys. An unknown incident is one `Error:` line, exit 1.
+`--json` gives the same rows with English keys. An unknown incident is one `Error:` line, exit 1. Text from the
+directory or the record is shown as written (rich markup in it is escaped).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from models.db import session_scope
 from models.event_store import names, timeline
@@ -41,7 +43,7 @@ def timeline_command(incident: IncidentArg, json_out: JsonOpt = False) -> None:
     if json_out:
         return print_json([e.model_dump() for e in found])
     print_table(tr(lang, "timeline of {incident}", incident=incident), [tr(lang, c) for c in TIMELINE_COLUMNS],
-                [[_time(e.at), e.actor, e.text] for e in found])
+                [[_time(e.at), escape(e.actor), escape(e.text)] for e in found])
 
 
 def _message_cells(row: MessageRow, who: Names, lang: str) -> list[str]:
@@ -62,7 +64,7 @@ def notifications_command(incident: IncidentArg, json_out: JsonOpt = False) -> N
     if json_out:
         return print_json([r.model_dump() for r in rows])
     print_table(tr(lang, "messages of {incident}", incident=incident), [tr(lang, c) for c in MESSAGE_COLUMNS],
-                [_message_cells(r, who, lang) for r in rows])
+                [[escape(cell) for cell in _message_cells(r, who, lang)] for r in rows])
 
 
 def register(app: typer.Typer) -> None:

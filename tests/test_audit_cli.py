@@ -11,7 +11,7 @@ from rich.console import Console
 from sqlmodel import select
 
 from models.db import session_scope
-from models.directory import Liaison
+from models.directory import Liaison, Unit
 from models.event_store import events, names, record_events, timeline
 from models.events import (
     NO_NAMES,
@@ -162,3 +162,15 @@ def test_entries_are_written_with_the_names_they_mention_and_older_rows_still_re
     older = dict(rows["activated"].data)
     older.pop("who")
     assert parse_payload("group_activated", older).text("en") == "group 2 Rescue activated: notifying yjj"
+
+
+def test_directory_text_is_shown_as_written_in_the_tables(cli, engine, wide):
+    assert cli("init").exit_code == 0
+    seed(engine)
+    with session_scope(engine) as session:
+        unit = session.get(Unit, "yjj")
+        unit.name_zh = "[bold]应急局[/bold] | <i>"
+        session.add(unit)
+    for command in ("timeline", "notifications"):
+        out = cli(command, INCIDENT)
+        assert out.exit_code == 0 and "[bold]应急局[/bold] | <i>" in out.stdout, out.stdout
