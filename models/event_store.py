@@ -3,6 +3,8 @@
 `record_events` writes each `Event` once under its idempotency key (a retried task or a re-run finds the
 entry it wrote before) with its payload as data and its text in zh-CN and English; `events` reads them back
 as typed `Event`s, optionally of some kinds only. Nobody else writes `TimelineEvent` rows.
+`names` resolves who the entries' codes are (the directory's units, the incident's message recipients) and
+`timeline` gives the entries as a reviewer reads them (`TimelineEntry`, sorted by time, units and people named).
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from collections.abc import Iterable
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models.events import Event, EventKind, parse_payload
+from models.events import Event, EventKind, Names, Recipient, Texts, UnitOutcomeEvent, parse_payload
+from models.events.entry import TimelineEntry, entries
 from models.incident import TimelineEvent
+from models.notification import Notification
+from models.park_store import unit_names
 from models.types import utcnow
 
 
@@ -24,18 +29,41 @@ def _row(incident: str, event: Event) -> TimelineEvent:
                          data=payload.model_dump(mode="json"), at=event.at or utcnow())
 
 
+def _strings(value: object) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set(value) | {s for v in value.values() for s in _strings(v)}
+    if isinstance(value, list):
+        return {s for v in value for s in _strings(v)}
+    return set()
+
+
+def _named(event: Event, known: Names) -> Event:
+    """The event with the names of the units and people it mentions, as the directory has them now."""
+    payload = event.payload
+    mentioned = _strings(payload.model_dump(mode="json", exclude={"who"})) | {event.actor}
+    ids = payload.notifications if isinstance(payload, UnitOutcomeEvent) else []
+    who = Names(units={c: known.units[c] for c in sorted(mentioned) if c in known.units},
+                people={i: known.people[i] for i in ids if i in known.people})
+    return event.model_copy(update={"payload": payload.model_copy(update={"who": who})})
+
+
 def record_events(*, session: Session, incident: str, events: Iterable[Event]) -> list[Event]:
-    """Append each event once per key; returns the events as recorded (the earlier entry for a known key)."""
+    """Append each event once per key, with the names of what it mentions (`Payload.who`); returns the events
+    as recorded (the earlier entry for a known key)."""
     events = list(events)
     if not events:
         return []
     keys = [e.key for e in events]
     existing = {r.key: r for r in session.exec(select(TimelineEvent).where(col(TimelineEvent.key).in_(keys))).all()}
+    new = [e for e in events if e.key not in existing]
+    known = names(session=session, events=new) if new else Names()
     out = []
     for event in events:
         row = existing.get(event.key)
         if row is None:
-            row = _row(incident, event)
+            row = _row(incident, _named(event, known))
             try:
                 with session.begin_nested():
                     session.add(row)
@@ -65,6 +93,26 @@ def timeline_rows(*, session: Session, incident: str) -> list[TimelineEvent]:
     """The entries as stored (time, actor, the texts in both languages): what the assessment's timeline shows."""
     return list(session.exec(select(TimelineEvent).where(TimelineEvent.incident == incident)
                              .order_by(TimelineEvent.at, TimelineEvent.id)).all())
+
+
+def names(*, session: Session, events: Iterable[Event] = ()) -> Names:
+    """The directory's unit names and who each message the `events` name (their `notifications`) went to."""
+    units = {code: Texts(zh=zh, en=en or zh) for code, (zh, en) in unit_names(session=session).items()}
+    ids = sorted({i for e in events if isinstance(e.payload, UnitOutcomeEvent) for i in e.payload.notifications})
+    people = {}
+    if ids:
+        rows = session.exec(select(Notification).where(col(Notification.id).in_(ids))).all()
+        people = {r.id: Recipient(unit=r.recipient_unit, name=r.liaison_name, role=r.liaison_role, step=r.step,
+                                  acked_at=r.acked_at) for r in rows}
+    return Names(units=units, people=people)
+
+
+def timeline(*, session: Session, incident: str, lang: str,
+             kinds: Iterable[EventKind] | None = None) -> list[TimelineEntry]:
+    """The incident's activity log in `lang`, sorted by time, units and people by name (only `kinds` when given:
+    an upward report's measures are `timeline(…, kinds=MEASURES)`)."""
+    found = events(session=session, incident=incident, kinds=kinds)
+    return entries(found, names(session=session, events=found), lang)
 
 
 def last_event_id(*, session: Session) -> int:

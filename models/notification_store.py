@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.directory import Liaison
-from models.notification import LiaisonCheck, Notification
+from models.message_log import MessageRow, MessageStatus
+from models.notification import ContextKind, LiaisonCheck, Notification
 from models.types import utcnow
 
 
@@ -154,3 +155,14 @@ def save_check_counts(*, session: Session, check_id: int, **counts: int) -> None
     for key, value in counts.items():
         setattr(check, key, value)
     session.add(check)
+
+
+def incident_messages(*, session: Session, incident: str) -> list[MessageRow]:
+    """Every message of the incident (first waves, escalations, upward reports) in the order they were queued."""
+    rows = session.exec(select(Notification).where(Notification.context_kind == ContextKind.incident,
+                                                   Notification.context_id == incident)
+                        .order_by(Notification.created_at, Notification.id)).all()
+    return [MessageRow(unit=r.unit, liaison=r.liaison_name, role=r.liaison_role, step=r.step, channel=r.channel,
+                       message_kind=r.message_kind, queued_at=r.created_at, delivered_at=r.delivered_at,
+                       acked_at=r.acked_at, status=MessageStatus(r.state), error=r.last_error, group=r.group,
+                       recipient_unit=r.recipient_unit) for r in rows]

@@ -20,6 +20,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyn
 from jinja2.sandbox import SandboxedEnvironment
 
 from models.did_you_mean import did_you_mean
+from models.markdown_text import md_cell, md_text
 
 TEMPLATE_LANGS = ("zh-CN", "en")
 TEMPLATE_SUFFIX = ".md.j2"
@@ -52,7 +53,8 @@ FILE_CONTEXT: dict[str, Any] = {
 
 
 def sandbox(folder: Path | None = None, *, autoescape: bool = False) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    """The environment; its filters `md_text` and `md_cell` escape text for Markdown (models.markdown_text)."""
+    env = SandboxedEnvironment(
         loader=FileSystemLoader(str(folder)) if folder else None,
         undefined=StrictUndefined,
         autoescape=autoescape,
@@ -60,6 +62,8 @@ def sandbox(folder: Path | None = None, *, autoescape: bool = False) -> Sandboxe
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(md_text=md_text, md_cell=md_cell)
+    return env
 
 
 _TEXT_ENV = sandbox()

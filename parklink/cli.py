@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from parklink import (
+    cli_audit,
     cli_directory,
     cli_dispatch,
     cli_engine,
@@ -39,6 +40,7 @@ def _main(
 
 cli_park.register(app)
 cli_incident.register(app)
+cli_audit.register(app)
 app.add_typer(cli_directory.app, name="directory")
 app.add_typer(cli_inventory.app, name="inventory")
 cli_notify.register(app)

@@ -12,8 +12,9 @@ from rich.text import Text
 from sqlalchemy import Engine
 
 from models.db import session_scope
-from models.event_store import events_since, last_event_id
-from models.events import Event, EventKind, UnitStatus
+from models.event_store import events_since, last_event_id, names
+from models.events import NO_NAMES, Event, EventKind, Names, UnitStatus
+from models.events.entry import entries
 from models.i18n import tr
 from models.types import local_time, utcnow
 from parklink.app import console, err_console, print_table
@@ -25,24 +26,31 @@ def _since(engine: Engine) -> int:
         return last_event_id(session=session)
 
 
-def _events(engine: Engine, after: int) -> list[Event]:
+def _events(engine: Engine, after: int) -> tuple[list[Event], Names]:
+    """The entries written after `after` and who their codes are (units and people by name)."""
     with session_scope(engine) as session:
-        return events_since(session=session, after_id=after)
+        found = events_since(session=session, after_id=after)
+        return found, names(session=session, events=found)
 
 
-def _view(events: list[Event], lang: str) -> Group:
+def _rows(events: list[Event], lang: str, who: Names) -> Table:
+    """The ten latest entries in time order, units and people by name."""
+    table = Table(show_header=True, header_style="dim", box=None)
+    table.add_column(tr(lang, "time"))
+    table.add_column(tr(lang, "what"))
+    for entry in entries(events, who, lang)[-10:]:
+        table.add_row(local_time(entry.at)[11:], Text(entry.text))
+    return table
+
+
+def _view(events: list[Event], lang: str, who: Names = NO_NAMES) -> Group:
     kinds = Counter(e.kind for e in events)
     status = Text(tr(lang, "{g} groups activated · {a} units acknowledged · {e} escalated · {u} unreachable · "
                            "{r} reports · {now}", g=kinds[EventKind.group_activated],
                      a=kinds[EventKind.unit_acknowledged], e=kinds[EventKind.unit_escalated],
                      u=kinds[EventKind.unit_unreachable], r=kinds[EventKind.upward_report], now=local_time(utcnow())),
                   style="bold")
-    table = Table(show_header=True, header_style="dim", box=None)
-    table.add_column(tr(lang, "time"))
-    table.add_column(tr(lang, "what"))
-    for e in events[-10:]:
-        table.add_row(local_time(e.at)[11:], e.text(lang))
-    return Group(status, table)
+    return Group(status, _rows(events, lang, who))
 
 
 async def follow(engine: Engine, work, *, quiet: bool, lang: str):
@@ -53,7 +61,8 @@ async def follow(engine: Engine, work, *, quiet: bool, lang: str):
               transient=quiet) as live:
         while not task.done():
             await asyncio.wait([task], timeout=0.5)
-            live.update(_view(await asyncio.to_thread(_events, engine, start), lang))
+            found, who = await asyncio.to_thread(_events, engine, start)
+            live.update(_view(found, lang, who))
     if not quiet:
         console.print()
     return task.result()

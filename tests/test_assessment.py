@@ -103,7 +103,7 @@ def context(lang="zh-CN", description="管线法兰泄漏 <script>alert(1)</scri
                                level="II", reported_at=T0, latitude=36.15, longitude=112.27, enterprise="qy-ha",
                                chemical="UN1005", deaths=0, injured=3, evacuated=200, loss_cny=1.5e6,
                                description=description, level_reason="重伤 3 人", commander="县应急局局长")
-    timeline = [SimpleNamespace(at=at(1), actor="respond", summary_zh="启动预案", summary_en="playbook launched")]
+    timeline = [SimpleNamespace(at=at(1), actor="ParkLink", text="启动预案" if lang == "zh-CN" else "playbook launched")]
     return {"incident": incident, "plan_title": "危险化学品泄漏", "enterprise_name": "示例合成氨尿素有限公司",
             "kpis": a.kpis, "checks": a.checks, "findings": a.findings, "recommendations": a.recommendations,
             "groups": data.groups, "timeline": timeline}

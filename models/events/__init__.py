@@ -7,6 +7,7 @@
                    `models.event_store.record_events`, read back typed by `models.event_store.events`
 
     base           EventKind, UnitStatus, Texts, Payload, LevelSetBy
+    names          Names, Recipient: units and people by name, resolved when an entry is read
     response       the payloads of the response's entries (a new flow adds a module of its own)
     faults         what went wrong with a run itself (RunFailed)
 
@@ -31,6 +32,7 @@ from models.events.base import (
     UnitStatus,
 )
 from models.events.faults import RunFailed
+from models.events.names import NO_NAMES, Names, Recipient
 from models.events.response import (
     ApprovalOverdue,
     CommandPostSet,
@@ -78,8 +80,19 @@ class Event(BaseModel):
     def kind(self) -> EventKind:
         return self.payload.kind
 
-    def text(self, lang: str) -> str:
-        return self.payload.text(lang)
+    def text(self, lang: str, names: Names | None = None) -> str:
+        return self.payload.text(lang, names)
+
+    def actor_text(self, lang: str, names: Names | None = None) -> str:
+        """Who did it, as a person reads it: the person who answered for a unit's entry, a unit by name."""
+        names = self.payload.names(names)
+        if isinstance(self.payload, UnitOutcomeEvent):
+            person = names.answered(self.payload.notifications)
+            if person is not None:
+                return names.person(person, lang)
+            if self.actor == self.payload.unit:
+                return names.unit_with_code(self.actor, lang)
+        return names.actor(self.actor, lang)
 
 
 def parse_payload(kind: str, data: dict) -> Payload:
@@ -100,9 +113,12 @@ __all__ = [
     "LevelChanged",
     "LevelSetBy",
     "MEASURES",
+    "NO_NAMES",
+    "Names",
     "Opened",
     "PAYLOADS",
     "Payload",
+    "Recipient",
     "Released",
     "Resumed",
     "RunFailed",

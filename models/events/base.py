@@ -5,9 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from models.i18n import N_, is_english, tr
+from models.events.names import Names
+from models.events.texts import Texts
+from models.i18n import N_, tr
+
+__all__ = ["STATUS_LABELS", "UNIT_EVENT", "EventKind", "LevelSetBy", "Payload", "Texts", "UnitStatus"]
 
 
 class EventKind(StrEnum):
@@ -46,22 +50,18 @@ class UnitStatus(StrEnum):
         return tr(lang, STATUS_LABELS[self])
 
 
-class Texts(BaseModel):
-    """A text that comes with the record in both languages (a playbook's names, a grading reason)."""
-
-    model_config = ConfigDict(frozen=True)
-    zh: str
-    en: str
-
-    def pick(self, lang: str) -> str:
-        return self.en if is_english(lang) else self.zh
-
-
 class Payload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
     kind: ClassVar[EventKind]
+    who: Names = Field(default_factory=Names, description="names of the units and people the entry names, as the "
+                                                          "directory had them when it was written (none in older rows)")
 
-    def text(self, lang: str) -> str:  # pragma: no cover — every kind says its own
+    def names(self, names: Names | None) -> Names:
+        """The names to say the entry with: the reader's (current) when given, else those written with it."""
+        return self.who if names is None else names
+
+    def text(self, lang: str, names: Names | None = None) -> str:  # pragma: no cover — every kind says its own
+        """The entry as a person reads it in `lang`; units and people by name when `names` knows them."""
         raise NotImplementedError
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from models.events.base import EventKind, Payload
+from models.events.names import Names
 from models.i18n import tr
 
 
@@ -16,7 +17,7 @@ class RunFailed(Payload):
     released: int
     cancelled_requisitions: list[int]
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         return tr(lang, "the run failed ({error}); {released} reserved units went back to the depots, "
                         "{cancelled} undelivered requisitions cancelled; the incident is closed",
                   error=self.error, released=self.released, cancelled=len(self.cancelled_requisitions))

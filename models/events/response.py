@@ -8,6 +8,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from models.events.base import EventKind, LevelSetBy, Payload, Texts, UnitStatus
+from models.events.names import Names
 from models.i18n import listing, tr
 
 
@@ -18,7 +19,7 @@ class Opened(Payload):
     title: Texts
     drill: bool
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         return tr(lang, "playbook {title} launched ({mode}), hash {hash}", title=self.title.pick(lang),
                   mode=tr(lang, "drill") if self.drill else tr(lang, "live"), hash=self.hash[:12])
 
@@ -26,7 +27,7 @@ class Opened(Payload):
 class Resumed(Payload):
     kind: ClassVar[EventKind] = EventKind.resumed
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         return tr(lang, "run again with the same incident id: continuing, nothing notified or reserved twice")
 
 
@@ -36,7 +37,7 @@ class Graded(Payload):
     set_by: LevelSetBy
     reason: Texts
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         return tr(lang, "response level {level}: {reason}", level=self.level, reason=self.reason.pick(lang))
 
 
@@ -49,7 +50,7 @@ class CommandPostSet(Payload):
     upwind: bool
     commander: Texts
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         side = tr(lang, "upwind") if self.upwind else tr(lang, "crosswind")
         where = tr(lang, "{distance} m {side} of the source (bearing {bearing}°), outside the isolation zone",
                    distance=format(self.distance_m, ".0f"), side=side, bearing=format(self.bearing_deg, ".0f"))
@@ -66,9 +67,9 @@ class GroupActivated(Payload):
     level: str
     added: bool = Field(default=False, description="only the members a raised level adds")
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         return tr(lang, "group {number} {name} activated: notifying {units}", number=self.number,
-                  name=self.name.pick(lang), units=listing(lang, self.units))
+                  name=self.name.pick(lang), units=self.names(names).unit_list(self.units, lang))
 
 
 class UnitOutcomeEvent(Payload):
@@ -84,29 +85,44 @@ class UnitOutcomeEvent(Payload):
     problems: list[str] = Field(default_factory=list)
     notifications: list[int] = Field(default_factory=list)
 
+    def who_answered(self, lang: str, names: Names | None) -> str | None:
+        """The person who acknowledged, by name when `names` knows the messages, else as recorded."""
+        names = self.names(names)
+        person = names.answered(self.notifications)
+        return names.person(person, lang, of_unit=self.unit) if person else self.acked_by
+
+    def people_messaged(self, lang: str, names: Names | None) -> list[str]:
+        """Who was messaged up the chain, by name when `names` knows the messages, else as recorded."""
+        names = self.names(names)
+        people = names.escalated(self.notifications)
+        return [names.person(p, lang, of_unit=self.unit) for p in people] if people else list(self.escalated_to)
+
 
 class UnitAcknowledged(UnitOutcomeEvent):
     kind: ClassVar[EventKind] = EventKind.unit_acknowledged
 
-    def text(self, lang: str) -> str:
-        return tr(lang, "{unit} acknowledged ({who})", unit=self.unit, who=self.acked_by)
+    def text(self, lang: str, names: Names | None = None) -> str:
+        return tr(lang, "{unit} acknowledged ({who})", unit=self.names(names).unit(self.unit, lang),
+                  who=self.who_answered(lang, names))
 
 
 class UnitEscalated(UnitOutcomeEvent):
     kind: ClassVar[EventKind] = EventKind.unit_escalated
 
-    def text(self, lang: str) -> str:
-        text = tr(lang, "{unit}: primary silent, escalated to {people}", unit=self.unit,
-                  people=listing(lang, self.escalated_to))
-        return text + (tr(lang, "; {who} answered", who=self.acked_by) if self.acked_by else "")
+    def text(self, lang: str, names: Names | None = None) -> str:
+        text = tr(lang, "{unit}: primary silent, escalated to {people}", unit=self.names(names).unit(self.unit, lang),
+                  people=listing(lang, self.people_messaged(lang, names)))
+        who = self.who_answered(lang, names)
+        return text + (tr(lang, "; {who} answered", who=who) if who else "")
 
 
 class UnitUnreachable(UnitOutcomeEvent):
     kind: ClassVar[EventKind] = EventKind.unit_unreachable
 
-    def text(self, lang: str) -> str:
-        people = listing(lang, self.escalated_to) or tr(lang, "nobody")
-        return tr(lang, "{unit} unreachable (escalated to {people})", unit=self.unit, people=people)
+    def text(self, lang: str, names: Names | None = None) -> str:
+        people = listing(lang, self.people_messaged(lang, names)) or tr(lang, "nobody")
+        return tr(lang, "{unit} unreachable (escalated to {people})", unit=self.names(names).unit(self.unit, lang),
+                  people=people)
 
 
 class GroupStoodDown(Payload):
@@ -118,7 +134,7 @@ class GroupStoodDown(Payload):
     units: list[str]
     notified: int
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         return tr(lang, "group {number} {name} stood down (level {level}), {n} notified", number=self.number,
                   name=self.name.pick(lang), level=self.level, n=self.notified)
 
@@ -128,7 +144,7 @@ class GroupFailed(Payload):
     group: str
     error: str
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         return tr(lang, "group {group}: its task failed: {error}", group=self.group, error=self.error)
 
 
@@ -141,7 +157,7 @@ class Dispatched(Payload):
     shortfall: int
     radius_m: float
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         return tr(lang, "dispatch: {a} reserve allocations, {r} requisitions, shortfall {s} (no depot inside {radius} m)",
                   a=self.reservations, r=self.requisitions, s=self.shortfall, radius=format(self.radius_m, "g"))
 
@@ -150,7 +166,7 @@ class ApprovalOverdue(Payload):
     kind: ClassVar[EventKind] = EventKind.approval_overdue
     requisitions: list[int]
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         return tr(lang, "requisition approval overdue, escalated to the leading-group office: {ids}",
                   ids=self.requisitions)
 
@@ -164,10 +180,11 @@ class UpwardReported(Payload):
     on_time: bool  # sent before its deadline and delivered to every recipient
     undelivered: list[str] = Field(default_factory=list)  # recipients it never reached
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         label = tr(lang, "first report") if self.seq == 1 else tr(lang, "follow-up {n}", n=self.seq - 1)
         return tr(lang, "{report} sent upward ({recipients}), {delivered}/{sent} delivered", report=label,
-                  recipients=listing(lang, self.recipients), delivered=self.delivered, sent=self.sent)
+                  recipients=self.names(names).unit_list(self.recipients, lang), delivered=self.delivered,
+                  sent=self.sent)
 
 
 class LevelChanged(Payload):
@@ -181,11 +198,13 @@ class LevelChanged(Payload):
     dropped_groups: list[str]
     dropped_needs: list[str]
 
-    def text(self, lang: str) -> str:
-        none = tr(lang, "none")
+    def text(self, lang: str, names: Names | None = None) -> str:
+        none, names = tr(lang, "none"), self.names(names)
+        members = listing(lang, [tr(lang, "{group}: {units}", group=group, units=names.unit_list(units, lang))
+                                 for group, units in self.added_members.items()])
         return tr(lang, "response level changed {before} → {after}: groups added {groups}, members added {members}, "
                         "{n} new resource needs", before=self.from_level, after=self.to_level,
-                  groups=listing(lang, self.new_groups) or none, members=self.added_members or none,
+                  groups=listing(lang, self.new_groups) or none, members=members or none,
                   n=len(self.new_needs))
 
 
@@ -196,7 +215,7 @@ class Released(Payload):
     reduced: dict[str, int]
     released: int
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         names = [*self.needs, *(f"{k}→{v}" for k, v in sorted(self.reduced.items()))]
         return tr(lang, "level lowered to {level}: {released} units no longer needed released ({needs})",
                   level=self.level, released=self.released, needs=listing(lang, names))
@@ -209,7 +228,7 @@ class StoodDown(Payload):
     cancelled_requisitions: list[int]
     open_requisitions: list[int]
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, names: Names | None = None) -> str:
         return tr(lang, "stand-down: {released} released, {consumed} consumed, {cancelled} undelivered requisitions "
                         "cancelled, {open} left for settlement", released=self.released, consumed=self.consumed,
                   cancelled=len(self.cancelled_requisitions), open=len(self.open_requisitions))

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from models.db import session_scope
 from models.dispatch_store import list_dispatch_needs, list_reservations
-from models.event_store import events, record_events, timeline_rows
+from models.event_store import events, record_events, timeline
 from models.i18n import tr
 from models.incident_store import get_incident
 from models.notification import ContextKind
@@ -55,7 +55,7 @@ def write_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> Assessme
                    "enterprise_name": pick(names.get(incident.enterprise or "", ("", "")), lang),
                    "kpis": result.kpis, "checks": result.checks, "findings": result.findings,
                    "recommendations": result.recommendations, "groups": data.groups,
-                   "timeline": timeline_rows(session=session, incident=incident_id)}
+                   "timeline": timeline(session=session, incident=incident_id, lang=lang)}
         title = tr(lang, "After-action assessment {incident}", incident=incident_id)
         markdown = render_markdown(settings.templates_dir, "assessment", lang, context)
         html = render_html(settings.templates_dir, "assessment", lang, context, title=title)
