@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -24,6 +25,7 @@ from models.playbook import PlaybookInvalid, normalise_un
 from models.position import Position, PositionError
 from parklink import engine as engine_manager
 from parklink.app import err_console, print_json, state
+from parklink.gateway import Behaviour, parse_delay
 from parklink.respond_view import follow, print_result, unreached_line
 from tasks.response.results import ResponseResult
 from tasks.response.runtime import library as playbook_library
@@ -107,21 +109,41 @@ def _exported(overrides: dict):
                 os.environ[var] = old
 
 
-async def _run(playbook: str, report: IncidentReport, level: str | None, drill: bool, time_scale: float, lang: str,
-               hold: bool, answer_rate: float, seed: int, json_out: bool):
+@dataclass(frozen=True)
+class DrillPeople:
+    """How the drill gateway plays the liaisons (and their channels): who answers, when, what fails."""
+
+    answer_rate: float
+    seed: int
+    error_rate: float = 0.0
+    timeout_rate: float = 0.0
+    delay: tuple[float, float] | None = None  # seconds before a person answers (drill default when None)
+
+    def check(self) -> DrillPeople:
+        Behaviour(answer_rate=self.answer_rate, error_rate=self.error_rate, timeout_rate=self.timeout_rate)
+        return self
+
+    def options(self) -> dict:
+        extra = {"delay": self.delay} if self.delay else {}
+        return {"answer_rate": self.answer_rate, "seed": self.seed, "error_rate": self.error_rate,
+                "timeout_rate": self.timeout_rate, **extra}
+
+
+async def _run(playbook: str, report: IncidentReport, level: str | None, drill: DrillPeople | None,
+               time_scale: float, lang: str, hold: bool, json_out: bool):
     from flows.respond import respond  # Prefect loads only when a run is launched
 
     async def launch():
-        flow_state = await respond(playbook, report.model_dump(), level=level, drill=drill, time_scale=time_scale,
+        flow_state = await respond(playbook, report.model_dump(), level=level, drill=drill is not None,
+                                   time_scale=time_scale,
                                    lang=lang, hold=hold, return_state=True)
         return flow_state, await flow_state.aresult(raise_on_failure=False)
 
-    if not drill:
+    if drill is None:
         return await follow(state.engine, launch(), quiet=json_out, lang=lang)
     from parklink.drill import drill_environment
 
-    async with drill_environment(state.engine, state.settings, answer_rate=answer_rate, seed=seed,
-                                 time_scale=time_scale) as env:
+    async with drill_environment(state.engine, state.settings, time_scale=time_scale, **drill.options()) as env:
         with _exported(env.overrides):
             return await follow(state.engine, launch(), quiet=json_out, lang=lang)
 
@@ -144,6 +166,12 @@ def respond_command(
     hold: Annotated[bool, typer.Option("--hold", help="a drill waits for `parklink stand-down`")] = False,
     answer_rate: Annotated[float, typer.Option("--answer-rate", help="drill: share of liaisons who answer")] = 0.9,
     seed: Annotated[int, typer.Option("--seed", help="drill: replay the same people")] = 0,
+    error_rate: Annotated[float, typer.Option("--error-rate", help="drill: share of requests the gateway answers "
+                                                                   "with 5xx")] = 0.0,
+    timeout_rate: Annotated[float, typer.Option("--timeout-rate", help="drill: share of requests held until the "
+                                                                       "sender times out")] = 0.0,
+    delay: Annotated[str | None, typer.Option("--delay", help="drill: seconds before a person answers, N or "
+                                                              "LOW-HIGH")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Launch the playbook for an incident: command post, nine groups, reports, dispatch, assessment."""
@@ -152,8 +180,8 @@ def respond_command(
                           incident_id=incident_id, wind_from=wind_from)
     scale = check_time_scale(time_scale if time_scale is not None else
                              (state.settings.drill_time_scale if drill else 1.0))
-    if not 0 <= answer_rate <= 1:
-        raise InputError(f"--answer-rate {answer_rate:g}: give a share between 0 and 1", exit_code=2)
+    people = DrillPeople(answer_rate, seed, error_rate, timeout_rate,
+                         parse_delay(delay) if delay is not None else None).check() if drill else None
     if not drill:  # a live run must be able to send acknowledgement links: say so before anything starts
         from tasks.notify.sender import require_ack_config
 
@@ -161,8 +189,7 @@ def respond_command(
     engine_manager.ensure(state.settings)
     # The live view is the console; Prefect's own INFO lines still reach the run's log in the UI.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    flow_state, result = asyncio.run(_run(playbook, report, level, drill, scale, state.lang, hold, answer_rate, seed,
-                                          json_out))
+    flow_state, result = asyncio.run(_run(playbook, report, level, people, scale, state.lang, hold, json_out))
     if not isinstance(result, ResponseResult):
         raise InputError(f"the run ended {flow_state.type.value}: {flow_state.message}")
     result = result.model_copy(update={"state": flow_state.type.value, "ui_url": ui_link(result.flow_run_id)})

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 import random
 import re
 import threading
@@ -68,7 +69,7 @@ def parse_delay(text: str) -> tuple[float, float]:
         pair = (float(low), float(high or low))
     except ValueError:
         raise InputError(f"--delay `{text}`: give seconds as N or LOW-HIGH, e.g. 1-30", exit_code=2) from None
-    if pair[0] < 0 or pair[1] < pair[0]:
+    if not all(math.isfinite(x) for x in pair) or pair[0] < 0 or pair[1] < pair[0]:
         raise InputError(f"--delay `{text}`: give 0 ≤ LOW ≤ HIGH", exit_code=2)
     return pair
 

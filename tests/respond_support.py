@@ -31,15 +31,16 @@ class Drill:
 
 async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level: str | None = None, seed: int = 1,
                     answer_rate: float = 0.8, time_scale: float = SCALE, hold: bool = False, during=None,
-                    drill: bool = True) -> Drill:
-    """A drill of the real flow on the test harness's engine, people played by the drill gateway."""
+                    drill: bool = True, **faults) -> Drill:
+    """A drill of the real flow on the test harness's engine, people played by the drill gateway (`faults`: its
+    error_rate, timeout_rate, delay, as `parklink respond --drill` takes them)."""
     from flows.respond import respond
 
     monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
     for name in ("DRILL_BASE_URL", "ACK_BASE_URL", "ACK_SECRET", "WEBHOOK_SECRET", "DINGTALK_SECRET", "FEISHU_SECRET"):
         monkeypatch.delenv(f"PARKLINK_{name}", raising=False)  # a new drill: its own gateway and keys
     async with drill_environment(engine, get_settings(), answer_rate=answer_rate, seed=seed,
-                                 time_scale=time_scale) as env:
+                                 time_scale=time_scale, **faults) as env:
         with _exported(env.overrides):  # the drill's settings reach the flow the way the CLI passes them
             run = asyncio.ensure_future(respond(playbook, incident, level=level, drill=drill, time_scale=time_scale,
                                                 hold=hold, return_state=True))

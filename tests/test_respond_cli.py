@@ -63,6 +63,8 @@ BAD_INPUT = {
                                       "--evacuated"),
     "loss infinite": (["hazmat-leak", "--enterprise", "qy-ha", "--loss", "inf"], "--loss"),
     "loss NaN": (["hazmat-leak", "--enterprise", "qy-ha", "--loss", "nan"], "--loss"),
+    "drill error rate above 1": (["hazmat-leak", "--enterprise", "qy-ha", "--error-rate", "2"], "--error-rate 2"),
+    "drill delay not seconds": (["hazmat-leak", "--enterprise", "qy-ha", "--delay", "soon"], "--delay `soon`"),
     "unknown option": (["hazmat-leak", "--enterprise", "qy-ha", "--fatalities", "3"], "No such option: --fatalities"),
 }
 

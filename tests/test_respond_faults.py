@@ -17,7 +17,7 @@ from models.events import RunFailed
 from models.incident import AssessmentRecord, Incident, IncidentStatus
 from models.inventory import Stock
 from tasks.response.results import WorkKey, WorkKind
-from tests.respond_support import records, run_drill
+from tests.respond_support import received_once, records, run_drill
 
 pytestmark = [pytest.mark.prefect, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 INCIDENT = {"enterprise": "qy-ha", "injured": 2, "description": "演练：故障演练"}
@@ -87,3 +87,42 @@ def test_a_run_that_breaks_gives_back_what_it_holds(prefect_api, cli, engine, mo
     again = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", {**INCIDENT, "incident_id": "INC-FAULT-0002"},
                                   level="II", seed=3))
     assert again.state.is_completed() and again.result.closed and again.gateway["messages"] == []
+
+
+def all_recorded(notifications) -> list[str]:
+    """Rows that are neither delivered nor failed with a reason (must be none after a run)."""
+    return [n.idempotency_key for n in notifications
+            if n.delivered_at is None and (n.failed_at is None or not n.last_error)]
+
+
+def test_flaky_channels_every_row_delivered_or_recorded_failed_and_none_twice(prefect_api, cli, engine,
+                                                                              monkeypatch):
+    assert cli("init").exit_code == 0
+    monkeypatch.setenv("PARKLINK_NOTIFY_TIMEOUT_S", "0.5")
+    monkeypatch.setenv("PARKLINK_NOTIFY_BACKOFF_S", "0.05")
+    drill = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", {**INCIDENT, "incident_id": "INC-FAULT-0003"},
+                                  level="III", seed=5, answer_rate=1.0, error_rate=0.3, timeout_rate=0.1))
+    assert drill.state.is_completed(), drill.state.message
+    rec = records(engine, "INC-FAULT-0003")
+    assert rec["notifications"] and all_recorded(rec["notifications"]) == []
+    assert received_once(drill.gateway, rec["notifications"]), "each delivered message reached its person once"
+    outcomes = {r["outcome"] for r in drill.gateway["requests"]}
+    assert {"5xx", "slow", "accepted"} <= outcomes, "the gateway played 5xx and timeouts, and the retries got through"
+
+
+def test_every_channel_failing_says_nobody_was_reached(prefect_api, cli, engine, monkeypatch):
+    assert cli("init").exit_code == 0
+    monkeypatch.setenv("PARKLINK_NOTIFY_RETRIES", "1")
+    monkeypatch.setenv("PARKLINK_NOTIFY_BACKOFF_S", "0.01")
+    drill = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", {**INCIDENT, "incident_id": "INC-FAULT-0004"},
+                                  level="IV", seed=1, answer_rate=1.0, error_rate=1.0))
+    assert drill.state.is_completed(), drill.state.message
+    result = drill.result
+    rec = records(engine, "INC-FAULT-0004")
+    assert rec["notifications"] and all(n.delivered_at is None for n in rec["notifications"])
+    assert all_recorded(rec["notifications"]) == [], "every failure recorded with its reason"
+    assert drill.gateway["messages"] == [], "nothing was accepted"
+    assert not result.reached_everyone and {u.unit for u in result.unreached} == {
+        u for g in result.groups for u in g.units}
+    assert {r.recipient for r in result.undelivered_reports} and all(g.notified == 0 for g in result.groups)
+    assert result.assessment.kpis["ack_rate"] == 0 and result.assessment.kpis["first_report_min"] is None
