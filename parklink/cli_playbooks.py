@@ -88,11 +88,15 @@ def validate_(
     if as_json:
         print_json({"ok": result.ok, "files": result.files, "issues": [
             {"kind": i.kind.name, "file": i.file, "line": i.line, "col": i.col, "path": i.path, "message": i.message}
-            for i in result.issues]})
+            for i in result.issues], "warnings": result.warnings})
     elif result.ok:
         levels = sum(len(v) for v in result.plans.values())
         console.print(tr(lang, "✓ {files} file(s), {n} playbook(s), {levels} level(s): all valid",
                          files=len(result.files), n=len(result.plans), levels=levels), highlight=False)
+        if result.warnings:
+            console.print(tr(lang, "Warnings ({n})", n=len(result.warnings)), style="bold", highlight=False)
+            for line in result.warnings:
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
     else:
         for kind in IssueKind:
             group = [i for i in result.issues if i.kind is kind]

@@ -19,7 +19,7 @@ from parklink.cli_respond import _exported
 from parklink.drill import drill_environment
 from tasks.response.results import ResponseResult
 
-SCALE = 200.0  # a 5-minute escalation step lasts 1.5 s; gateway "people" answer within 0.05–0.8 s
+SCALE = 120.0  # a 3-minute escalation step lasts 1.5 s; gateway "people" answer within 0.05–0.8 s
 
 
 @dataclass

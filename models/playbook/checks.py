@@ -100,3 +100,23 @@ def check_numbers(source: Source) -> list[Issue]:
         elif key == "requisition_approval_threshold_cny" and value < 0:
             issues.append(_issue(IssueKind.semantics, source, mark, loc, f"must not be negative, got {value}"))
     return issues
+
+
+def escalation_warnings(plans: dict[str, dict[str, Any]]) -> list[str]:
+    """Chains that cannot finish inside their group's acknowledgement deadline: each step waits its `after_min`
+    from the previous message, so steps adding up to more than `ack_deadline_min` reach the last person after
+    the target the KPIs measure. One line per (playbook, group) naming the levels, `file:line: …`."""
+    found: dict[tuple[str, str], dict] = {}
+    for playbook, levels in sorted(plans.items()):
+        for level, plan in levels.items():
+            for group in plan.groups:
+                total = sum(step.after_min for step in group.escalation)
+                if total <= group.ack_deadline_min:
+                    continue
+                where = plan.sources.get(f"groups.{group.key}.escalation") or plan.sources.get(f"groups.{group.key}", "")
+                entry = found.setdefault((playbook, group.key), {"where": where.split(" · ")[0], "levels": [],
+                                                                 "total": total, "deadline": group.ack_deadline_min})
+                entry["levels"].append(level)
+    return [f"{e['where']}: playbook `{playbook}` group `{key}` (levels {', '.join(e['levels'])}): escalation steps "
+            f"add up to {e['total']} min, more than the {e['deadline']}-min acknowledgement deadline; the last step "
+            "is reached after the target" for (playbook, key), e in found.items()]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from models.did_you_mean import did_you_mean
 from models.errors import InputError, NotFound
-from models.playbook.checks import check_numbers, check_references, check_text_fields
+from models.playbook.checks import check_numbers, check_references, check_text_fields, escalation_warnings
 from models.playbook.errors import Issue, IssueKind, PlaybookInvalid, sort_issues
 from models.playbook.loader import Source, check_schema, read_source, read_text_source
 from models.playbook.plan import ResolvedPlan
@@ -55,6 +55,7 @@ class Validation:
     plans: dict[str, dict[str, ResolvedPlan]]
     files: list[str] = field(default_factory=list)
     catalog: Catalog | None = None
+    warnings: list[str] = field(default_factory=list)  # usable, but worth a look (escalation_warnings)
 
     @property
     def ok(self) -> bool:
@@ -154,7 +155,9 @@ def validate(paths: list[Path] | None = None, *, catalog: Catalog | None = None,
     collector.add_parents()
     plans = collector.resolve_all()
     issues = sort_issues(collector.issues)
-    return Validation(issues, {} if issues else plans, [shown(p) for p in files], catalog)
+    if issues:
+        return Validation(issues, {}, [shown(p) for p in files], catalog)
+    return Validation(issues, plans, [shown(p) for p in files], catalog, escalation_warnings(plans))
 
 
 def require_level(playbook_id: str, levels: Sequence[str], level: str) -> str:
