@@ -75,7 +75,8 @@ def record_events(*, session: Session, incident: str, events: Iterable[Event]) -
 
 
 def typed(row: TimelineEvent) -> Event:
-    return Event(key=row.key, actor=row.actor, at=row.at, id=row.id, payload=parse_payload(row.kind, row.data))
+    return Event(key=row.key, actor=row.actor, at=row.at, id=row.id, incident=row.incident,
+                 payload=parse_payload(row.kind, row.data))
 
 
 def events(*, session: Session, incident: str, kinds: Iterable[EventKind] | None = None,

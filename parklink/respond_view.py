@@ -12,8 +12,8 @@ from rich.text import Text
 from sqlalchemy import Engine
 
 from models.db import session_scope
-from models.event_store import events_since, last_event_id, names
-from models.events import NO_NAMES, Event, EventKind, Names, UnitStatus
+from models.event_store import events, events_since, last_event_id, names
+from models.events import NO_NAMES, Event, EventKind, GroupActivated, Names, UnitOutcomeEvent, UnitStatus
 from models.events.entry import entries
 from models.i18n import tr
 from models.types import local_time, utcnow
@@ -27,10 +27,25 @@ def _since(engine: Engine) -> int:
 
 
 def _events(engine: Engine, after: int) -> tuple[list[Event], Names]:
-    """The entries written after `after` and who their codes are (units and people by name)."""
+    """The whole record of the incident this run writes to (found by the first entry written after `after`:
+    a re-run's counters start from what the incident already has) and who its codes are."""
     with session_scope(engine) as session:
         found = events_since(session=session, after_id=after)
+        if found and found[0].incident:
+            found = events(session=session, incident=found[0].incident)
         return found, names(session=session, events=found)
+
+
+def counters(record: list[Event]) -> Counter:
+    """What the status line counts, from the incident's record: groups activated (each once, not the members a
+    raised level adds), units by how they answered, reports sent."""
+    counted: Counter = Counter()
+    counted["groups"] = len({e.payload.group for e in record if isinstance(e.payload, GroupActivated)})
+    counted["reports"] = sum(e.kind is EventKind.upward_report for e in record)
+    for e in record:
+        if isinstance(e.payload, UnitOutcomeEvent):
+            counted[e.payload.status] += 1
+    return counted
 
 
 def _rows(events: list[Event], lang: str, who: Names) -> Table:
@@ -44,12 +59,11 @@ def _rows(events: list[Event], lang: str, who: Names) -> Table:
 
 
 def _view(events: list[Event], lang: str, who: Names = NO_NAMES) -> Group:
-    kinds = Counter(e.kind for e in events)
+    counted = counters(events)
     status = Text(tr(lang, "{g} groups activated · {a} units acknowledged · {e} escalated · {u} unreachable · "
-                           "{r} reports · {now}", g=kinds[EventKind.group_activated],
-                     a=kinds[EventKind.unit_acknowledged], e=kinds[EventKind.unit_escalated],
-                     u=kinds[EventKind.unit_unreachable], r=kinds[EventKind.upward_report], now=local_time(utcnow())),
-                  style="bold")
+                           "{r} reports · {now}", g=counted["groups"], a=counted[UnitStatus.acknowledged],
+                     e=counted[UnitStatus.escalated], u=counted[UnitStatus.unreachable], r=counted["reports"],
+                     now=local_time(utcnow())), style="bold")
     return Group(status, _rows(events, lang, who))
 
 

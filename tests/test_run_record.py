@@ -122,3 +122,30 @@ def test_work_keys_are_typed_and_labelled_as_the_record_shows_them(key, label):
 def test_texts_pick_their_language():
     assert Texts(zh="抢险救援组", en="rescue").pick("en") == "rescue"
     assert Texts(zh="抢险救援组", en="rescue").pick("zh-CN") == "抢险救援组"
+
+
+def test_the_live_view_counts_the_incident_s_whole_record_so_a_re_run_agrees(engine):
+    from models.events import Resumed
+    from parklink.respond_view import _events, counters
+
+    with session_scope(engine) as session:
+        session.add(Incident(id=RUN.incident_id, playbook_id="hazmat-leak", playbook_hash="h", level="II",
+                             latitude=36.15, longitude=112.27))
+    rescue = PLAN.group("rescue")
+    first_run = [groups_phase.activation(RUN, rescue, ["xfjydd", "gaj"], commander_unit="ldz", added=False),
+                 groups_phase.activation(RUN, rescue, ["gaj"], commander_unit="ldz", added=True),
+                 *groups_phase.group_outcome(RUN, rescue, ["xfjydd", "gaj"], [
+                     UnitOutcome("xfjydd", UnitStatus.acknowledged, notifications=[1], delivered=1),
+                     UnitOutcome("gaj", UnitStatus.unreachable, notifications=[2])], T0).events]
+    with session_scope(engine) as session:
+        record_events(session=session, incident=RUN.incident_id, events=first_run)
+        from models.event_store import last_event_id
+
+        before_rerun = last_event_id(session=session)
+        record_events(session=session, incident=RUN.incident_id,
+                      events=[Event(key=RUN.key("resumed", "x"), actor="ParkLink", payload=Resumed())])
+    found, _names = _events(engine, before_rerun)
+    counted = counters(found)
+    assert counted["groups"] == 1, "a group activated whole and then for added members counts once"
+    assert (counted[UnitStatus.acknowledged], counted[UnitStatus.unreachable]) == (1, 1), \
+        "the re-run's view counts what the incident already has, not 0"

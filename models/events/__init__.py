@@ -75,6 +75,7 @@ class Event(BaseModel):
     payload: Payload
     at: datetime | None = None
     id: int | None = None
+    incident: str | None = None  # set when read back from the record
 
     @property
     def kind(self) -> EventKind:
