@@ -19,7 +19,10 @@ from parklink.cli_respond import _exported
 from parklink.drill import drill_environment
 from tasks.response.results import ResponseResult
 
-SCALE = 120.0  # a 3-minute escalation step lasts 1.5 s; gateway "people" answer within 0.05–0.8 s
+SCALE = 120.0  # a 3-minute escalation step lasts 1.5 s
+# People who answer do so within 15–60 park seconds (0.1–0.5 s here): inside every first escalation step (2 min
+# at the least), so whoever the seed lets answer is the one who acknowledges.
+PROMPT = (15.0, 60.0)
 
 
 @dataclass
@@ -39,6 +42,7 @@ async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level
     monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
     for name in ("DRILL_BASE_URL", "ACK_BASE_URL", "ACK_SECRET", "WEBHOOK_SECRET", "DINGTALK_SECRET", "FEISHU_SECRET"):
         monkeypatch.delenv(f"PARKLINK_{name}", raising=False)  # a new drill: its own gateway and keys
+    faults.setdefault("delay", PROMPT)
     async with drill_environment(engine, get_settings(), answer_rate=answer_rate, seed=seed,
                                  time_scale=time_scale, **faults) as env:
         with _exported(env.overrides):  # the drill's settings reach the flow the way the CLI passes them
