@@ -2,7 +2,8 @@
 
     read_text(path)                        the file's text (UTF-8), or a refusal naming it
     file_kind(path)                        "csv" | "yaml" from the suffix
-    csv_rows / yaml_rows                   the records of a file as `Row`s (values + line numbers)
+    csv_rows / yaml_rows                   the records of a file as `Row`s (values + line numbers); a CSV cell
+                                           that is a formula is refused (tasks.park_io.cells)
     load_yaml(path, text, sections)        a YAML park file, only the sections it may have
     validate_row(model, row, path, errors) a pydantic model from a row, each problem a RowError
     Strict                                 mixin: refuse unknown fields
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from models.errors import ImportRejected, InputError, RowError
 from models.safe_yaml import Mapping, YAMLLoadError, load_yaml_text
 from models.text_file import FileRefused, check_value, read_text_file
+from tasks.park_io.cells import FormulaRefused, unescape
 
 
 @dataclass
@@ -84,13 +86,27 @@ def csv_rows(path: Path, text: str, columns: list[str], errors: list[RowError]) 
                 errors.append(RowError(str(path), line, "", "more values than columns"))
                 continue
             values = {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in record.items()}
-            rows.append(Row({k: v for k, v in values.items() if v not in ("", None)}, line))
+            values = _cells(path, line, {k: v for k, v in values.items() if v not in ("", None)}, errors)
+            if values is not None:
+                rows.append(Row(values, line))
     except csv.Error as exc:
         errors.append(RowError(str(path), reader.line_num, "", f"not valid CSV: {exc}"))
         return []
     if not rows and not errors:
         errors.append(RowError(str(path), 1, "", "no data rows after the header"))
     return rows
+
+
+def _cells(path: Path, line: int, values: dict[str, str], errors: list[RowError]) -> dict[str, str] | None:
+    """A CSV row's values with export's `'` escapes taken off; None when a cell is a formula (tasks.park_io.cells)."""
+    out, bad = {}, False
+    for name, value in values.items():
+        try:
+            out[name] = unescape(value)
+        except FormulaRefused as exc:
+            errors.append(RowError(str(path), line, name, str(exc)))
+            bad = True
+    return None if bad else out
 
 
 def yaml_rows(path: Path, doc: Any, section: str, errors: list[RowError]) -> list[Row]:
