@@ -73,8 +73,8 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
     def construct_yaml_int(self, node):
-        digits = str(node.value).replace("_", "").lstrip("+-0") or "0"
-        value = super().construct_yaml_int(node) if len(digits) <= 20 else None  # longer: never within 64 bits
+        digits = str(node.value).replace("_", "").lstrip("+-0")
+        value = super().construct_yaml_int(node) if len(digits) <= 70 else None  # 64 bits need ≤ 66 (0b…)
         if value is None or not INT64[0] <= value <= INT64[1]:
             raise yaml.constructor.ConstructorError(
                 None, None, "number outside the 64-bit range (±9,223,372,036,854,775,807)", node.start_mark)

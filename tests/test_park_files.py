@@ -140,6 +140,12 @@ CASES = [  # (file name, content, the lines of the refusal without the final cou
      b"deadline_min: .nan}\n", ["{f}:1: needs[0].deadline_min: `nan` must be a number of minutes greater than 0 "
                                 "(at most 527,040)", "{f}:1: needs[0].quantity: `99999999999999999999\u2026` is outside "
                                 "the 64-bit range"]),
+    ("needs.json", b'[{"id": "a", "id": "b"}]', ["{f}: duplicate key `id` in a JSON object"]),
+    ("needs.yaml", b"- {id: a, resource_type: \"20\\n10101\", quantity: 1, urgency: 1, role: primary}\n",
+     ["{f}:1: needs[0].resource_type: unknown resource type `20\\n10101`; did you mean `2010101`?"]),
+    ("directory.yaml", b"units:\n  - {code: \"a\\rb\", name_zh: x, kind: enterprise}\n",
+     ["{f}:2: code: must be 2\u201340 lowercase letters, digits or dashes, starting with a letter, e.g. xfjydd "
+      "(got `a\\rb`)"]),
     ("needs.yaml", b"- " * 3000 + b"x\n", ["{f}:1: nested deeper than 32 levels (column 65)"]),
 ]
 

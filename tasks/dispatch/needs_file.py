@@ -151,6 +151,17 @@ def read_needs_file(path: Path | str, *, known_types: set[str]) -> tuple[list[Ne
     return parse_needs(data, file=str(path), known_types=known_types)
 
 
+def _no_duplicates(file: str):
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise FileRefused(file, 0, 0, f"duplicate key `{key}` in a JSON object")
+            out[key] = value
+        return out
+    return pairs
+
+
 def _load_json(text: str, file: str) -> Any:
     """JSON within the same bounds as YAML: nesting, 64-bit whole numbers, finite numbers, no NUL."""
     def whole(digits: str) -> int:
@@ -159,7 +170,7 @@ def _load_json(text: str, file: str) -> Any:
         return int(digits)
 
     try:
-        data = json.loads(text, parse_int=whole)
+        data = json.loads(text, parse_int=whole, object_pairs_hook=_no_duplicates(file))
     except json.JSONDecodeError as exc:
         raise FileRefused(file, exc.lineno, exc.colno, f"not valid JSON: {exc.msg}") from None
     except RecursionError:
