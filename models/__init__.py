@@ -31,6 +31,7 @@ Vocabulary shared by the planner, the playbooks and the stores (pure)
 Texts
     i18n                the one text mechanism: gettext catalogue (locale/zh_CN/…/parklink.po, Babel), tr/N_
 Files people edit
+    text_file           the one file reader: a regular file within its size limit, UTF-8, no NUL; value bounds
     safe_yaml           the duplicate-key-rejecting safe YAML loader, with line numbers
     templating          the sandboxed, StrictUndefined Jinja2 environment, and its checks
     playbook/           the playbook language, its validator and resolved plans (see its __init__)

@@ -2,7 +2,8 @@
 
     ParkLinkError            what went wrong, where, how to fix it; `exit_code` for the CLI
     ├── InputError           a file or an argument is wrong (exit 1, or 2 where a command says so)
-    │   └── ImportRejected   an import file has bad rows: every one listed, nothing written
+    │   └── ImportRejected   an import file has bad rows: every one listed, nothing written; each RowError is
+    │                        one line `file:row: field: message` (a newline quoted from the file shown as \\n)
     └── NotFound             an id or code names nothing
 """
 
@@ -37,7 +38,14 @@ class RowError:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.row}" if self.row else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """A file's own characters quoted in a message stay on one line: control characters shown escaped."""
+    return text if text.isprintable() else "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class ImportRejected(InputError):

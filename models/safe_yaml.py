@@ -4,9 +4,10 @@
                                          remember the line and column of each key
     YAMLLoadError                    ←  every refusal, with file, line, column and a message
 
-Refused: files over 1 MiB, text that is not UTF-8, duplicate keys in a mapping, alias expansion beyond a
-bound (a "billion laughs" file is refused while composing, before anything is built), tags other than the
-safe ones.
+Refused: what models.text_file refuses (not a regular file, over 1 MiB, not UTF-8, a NUL byte), duplicate
+keys in a mapping, alias expansion beyond a bound (a "billion laughs" file is refused while composing, before
+anything is built), nesting deeper than MAX_DEPTH (refused while composing, before Python's recursion limit),
+a whole number outside 64 bits, a NUL character written as an escape, tags other than the safe ones.
 """
 
 from __future__ import annotations
@@ -18,17 +19,13 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-MAX_BYTES = 1024 * 1024
+from models.text_file import INT64, MAX_BYTES, MAX_DEPTH, FileRefused, decode_text, read_text_file
+
 MAX_EXPANDED_NODES = 100_000
 
 
 @dataclass
-class YAMLLoadError(Exception):
-    file: str
-    line: int
-    col: int
-    message: str
-
+class YAMLLoadError(FileRefused):
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
 
@@ -63,6 +60,40 @@ def _expanded_size(node: Node, memo: dict[int, int]) -> int:
 
 
 class _Loader(yaml.SafeLoader):
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
+                                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node):
+        digits = str(node.value).replace("_", "").lstrip("+-0")
+        value = super().construct_yaml_int(node) if len(digits) <= 70 else None  # 64 bits need ≤ 66 (0b…)
+        if value is None or not INT64[0] <= value <= INT64[1]:
+            raise yaml.constructor.ConstructorError(
+                None, None, "number outside the 64-bit range (±9,223,372,036,854,775,807)", node.start_mark)
+        return value
+
+    def construct_yaml_str(self, node):
+        value = super().construct_yaml_str(node)
+        if "\x00" in value:
+            raise yaml.constructor.ConstructorError(None, None, "contains a NUL character (\\0); remove it",
+                                                    node.start_mark)
+        return value
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"not a valid date or time: {exc}",
+                                                    node.start_mark) from None
+
     def construct_document(self, node):
         size = _expanded_size(node, {})
         if size > MAX_EXPANDED_NODES:
@@ -107,20 +138,17 @@ def _construct_yaml_map(loader: _Loader, node):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_yaml_map)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:str", _Loader.construct_yaml_str)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 def decode_utf8(raw: bytes, file: str) -> str:
-    if len(raw) > MAX_BYTES:
-        raise YAMLLoadError(file, 0, 0, f"file is {len(raw):,} bytes, over the 1 MiB limit; split it")
+    """UTF-8 text of a file's bytes (models.text_file.decode_text), refusals as YAMLLoadError."""
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise YAMLLoadError(
-            file, line, col, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
-        ) from None
+        return decode_text(raw, file)
+    except FileRefused as exc:
+        raise YAMLLoadError(exc.file, exc.line, exc.col, exc.message) from None
 
 
 def load_yaml_text(text: str, file: str = "<string>") -> Any:
@@ -133,16 +161,21 @@ def load_yaml_text(text: str, file: str = "<string>") -> Any:
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or str(exc)
         raise YAMLLoadError(file, line, col, message) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise YAMLLoadError(file, line, col, f"character #x{exc.character:04x} is not allowed in YAML text; "
+                                             "remove it") from None
     except yaml.YAMLError as exc:
-        raise YAMLLoadError(file, 0, 0, str(exc)) from None
+        raise YAMLLoadError(file, 0, 0, " ".join(str(exc).split())) from None
     except RecursionError:
         raise YAMLLoadError(file, 0, 0, "nesting too deep") from None
 
 
 def load_yaml_file(path: Path | str) -> Any:
-    path = Path(path)
+    """A YAML file read within models.text_file's limits; every refusal a YAMLLoadError."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise YAMLLoadError(str(path), 0, 0, f"cannot read: {exc.strerror}") from None
-    return load_yaml_text(decode_utf8(raw, str(path)), str(path))
+        text = read_text_file(path)
+    except FileRefused as exc:
+        raise YAMLLoadError(exc.file, exc.line, exc.col, exc.message) from None
+    return load_yaml_text(text, str(path))

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
 from models.db import session_scope
 from models.directory import UnitKind
@@ -18,7 +15,8 @@ from models.i18n import N_, localized, tr
 from models.park_store import directory_problems, import_directory, known_codes, list_liaisons, list_units
 from parklink.app import console, print_json, print_table, state
 from parklink.i18n import kind_label
-from tasks.park_io import DIRECTORY_CSV_COLUMNS, LIAISON_COLUMNS, UNIT_COLUMNS, parse_directory
+from tasks.park_io import DIRECTORY_CSV_COLUMNS, parse_directory
+from tasks.park_io.export import csv_text, directory_document, directory_rows, yaml_text
 
 app = typer.Typer(help="联络员名录 (liaison directory): list, import, export, check.", no_args_is_help=True)
 
@@ -83,43 +81,18 @@ def print_summary(summary: dict, json_out: bool) -> None:
                   + f" · {unchanged} {summary['unchanged']}")
 
 
-def directory_document() -> dict:
-    with session_scope(state.engine) as session:
-        units = list_units(session=session, include_inactive=True)
-        liaisons = list_liaisons(session=session, active_only=False)
-    by_unit: dict[str, list] = {}
-    for li in liaisons:
-        by_unit.setdefault(li.unit, []).append(
-            {k: v for k, v in li.model_dump(include=set(LIAISON_COLUMNS)).items() if v is not None})
-    out = []
-    for u in units:
-        item = {k: v for k, v in u.model_dump(include=set(UNIT_COLUMNS)).items() if v is not None}
-        item["kind"] = str(u.kind)
-        item["liaisons"] = [{**li, "role": str(li["role"])} for li in by_unit.get(u.code, [])]
-        out.append(item)
-    return {"units": out}
-
-
 @app.command()
 def export(
     fmt: Annotated[str, typer.Option("--format", help="yaml or csv")] = "yaml",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: standard output)")] = None,
 ) -> None:
-    """Write the directory in the import format (round-trips through `directory import`)."""
+    """Write the directory in the import format (round-trips through `directory import`); the same bytes each run."""
     if fmt not in ("yaml", "csv"):
         raise InputError(f"--format `{fmt}`: choose yaml or csv", exit_code=2)
-    doc = directory_document()
-    if fmt == "yaml":
-        text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=200)
-    else:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=DIRECTORY_CSV_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for unit in doc["units"]:
-            base = {f"unit_{k}": v for k, v in unit.items() if k != "liaisons"}
-            for li in unit["liaisons"] or [{}]:
-                writer.writerow({**base, **{f"liaison_{k}": v for k, v in li.items()}})
-        text = buf.getvalue()
+    with session_scope(state.engine) as session:
+        doc = directory_document(list_units(session=session, include_inactive=True),
+                                 list_liaisons(session=session, active_only=False))
+    text = yaml_text(doc) if fmt == "yaml" else csv_text(DIRECTORY_CSV_COLUMNS, directory_rows(doc))
     if output:
         output.write_text(text, encoding="utf-8")
     else:

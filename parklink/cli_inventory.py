@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
 from models.db import session_scope
 from models.errors import InputError
@@ -22,9 +19,10 @@ from models.park_store import (
     list_stock,
     reserved_map,
 )
-from parklink.app import print_json, print_table, state, to_plain
+from parklink.app import print_json, print_table, state
 from parklink.cli_directory import print_summary
 from tasks.park_io import STOCK_CSV_COLUMNS, parse_inventory
+from tasks.park_io.export import csv_text, inventory_document, yaml_text
 
 app = typer.Typer(help="应急物资储备 (emergency reserves): list, import, export.", no_args_is_help=True)
 
@@ -95,22 +93,13 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="yaml (everything) or csv (stock rows)")] = "yaml",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: standard output)")] = None,
 ) -> None:
-    """Write the inventory in the import format."""
+    """Write the inventory in the import format; the same bytes each run."""
     if fmt not in ("yaml", "csv"):
         raise InputError(f"--format `{fmt}`: choose yaml or csv", exit_code=2)
     with session_scope(state.engine) as session:
-        stock = [s.model_dump(include=set(STOCK_CSV_COLUMNS)) for s in list_stock(session=session)]
-        doc = {"resource_types": [to_plain(r) for r in list_resource_types(session=session)],
-               "depots": [to_plain(d) for d in list_depots(session=session)],
-               "stock": [to_plain({k: v for k, v in s.items() if v is not None}) for s in stock]}
-    if fmt == "yaml":
-        text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=200)
-    else:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=STOCK_CSV_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(doc["stock"])
-        text = buf.getvalue()
+        doc = inventory_document(list_resource_types(session=session), list_depots(session=session),
+                                 list_stock(session=session))
+    text = yaml_text(doc) if fmt == "yaml" else csv_text(STOCK_CSV_COLUMNS, doc["stock"])
     if output:
         output.write_text(text, encoding="utf-8")
     else:

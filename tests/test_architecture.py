@@ -42,7 +42,7 @@ PURE = [
     "tasks/dispatch/__init__.py", "tasks/dispatch/planner.py", "tasks/dispatch/travel.py",
     "tasks/dispatch/needs_file.py",
     "tasks/park_io/__init__.py", "tasks/park_io/rows.py", "tasks/park_io/directory.py",
-    "tasks/park_io/inventory.py",
+    "tasks/park_io/inventory.py", "tasks/park_io/cells.py", "tasks/park_io/export.py", "models/text_file.py",
     "tasks/response/levels.py", "tasks/response/context.py", "tasks/response/__init__.py", "tasks/response/run.py",
     "tasks/response/phases/__init__.py", "tasks/response/phases/dispatch.py", "tasks/response/phases/groups.py",
     "tasks/response/phases/opening.py", "tasks/response/phases/upward.py",

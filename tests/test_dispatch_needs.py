@@ -53,7 +53,7 @@ def test_every_bad_entry_listed_once(tmp_path):
         f"{f}:2: needs[1].quantity: `-3` must be a whole number greater than 0",
         f"{f}:3: needs[2].id: duplicate id `a` (first at line 1)",
         f"{f}:3: needs[2].quantity: `2.5` must be a whole number greater than 0",
-        f"{f}:4: needs[3].deadline_min: `-5` must be a number of minutes greater than 0",
+        f"{f}:4: needs[3].deadline_min: `-5` must be a number of minutes greater than 0 (at most 527,040)",
         f"{f}:4: needs[3].id: missing",
         f"{f}:4: needs[3].urgency: `0` must be 1, 2 or 3 (1 is the most urgent)",
         "11 error(s); nothing was planned",

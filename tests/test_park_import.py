@@ -115,8 +115,8 @@ def test_yaml_syntax_and_duplicate_keys(cli, tmp_path):
 
 def test_unknown_file_type_and_missing_file(cli, tmp_path):
     cli("init")
-    out = cli("directory", "import", str(tmp_path / "x.txt"))
-    assert out.exit_code == 1 and out.stderr.startswith(f"Error: {tmp_path / 'x.txt'}: cannot read")
+    out = cli("directory", "import", str(tmp_path / "x.yaml"))
+    assert out.exit_code == 1 and out.stderr.startswith(f"Error: {tmp_path / 'x.yaml'}: cannot read")
     (tmp_path / "x.txt").write_text("a", encoding="utf-8")
     out = cli("directory", "import", str(tmp_path / "x.txt"))
     assert out.stderr.strip() == f"Error: {tmp_path / 'x.txt'}: unknown file type `.txt`; use .csv, .yaml or .yml"

@@ -27,6 +27,7 @@ from models.playbook.schema import (
     PlaybookFile,
 )
 from models.safe_yaml import Mapping, YAMLLoadError, decode_utf8, load_yaml_text
+from models.text_file import FileRefused, read_bytes
 
 FIELD_HINTS = {  # by field name: what a valid value looks like
     "id": "use lower-case letters, digits and hyphens, e.g. `rescue-scba`",
@@ -55,12 +56,10 @@ def read_source(path: Path, shown: str | None = None) -> Source:
     shown = shown or str(path)
     source = Source(path=path, file=shown)
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path, shown=shown)  # a regular file of at most 1 MiB, or refused unread
         source.digest = hashlib.sha256(raw).hexdigest()
         source.data = load_yaml_text(decode_utf8(raw, shown), shown)
-    except OSError as exc:
-        source.issues.append(Issue(IssueKind.syntax, shown, 0, 0, "", f"cannot read the file: {exc.strerror}"))
-    except YAMLLoadError as exc:
+    except FileRefused as exc:
         source.issues.append(Issue(IssueKind.syntax, shown, exc.line, exc.col, "", exc.message))
     return source
 

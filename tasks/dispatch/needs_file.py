@@ -13,6 +13,7 @@ models.did_you_mean.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,10 @@ from models.allocation import ROLES, URGENCY_RANGE, Need, Position
 from models.did_you_mean import did_you_mean
 from models.errors import ImportRejected, RowError
 from models.position import parse_position
-from models.safe_yaml import Mapping, YAMLLoadError, decode_utf8, load_yaml_text
+from models.safe_yaml import Mapping, load_yaml_text
+from models.text_file import INT64, MAX_DEPTH, FileRefused, check_value, read_text_file
 
+MAX_DEADLINE_MIN = 366 * 24 * 60  # a year: beyond it a deadline means nothing (and NaN, inf are refused)
 FIELDS = ("id", "group", "resource_type", "quantity", "urgency", "role", "deadline_min")
 REQUIRED = ("id", "resource_type", "quantity", "urgency", "role")
 
@@ -35,15 +38,23 @@ class NeedsRejected(ImportRejected):
 
 
 def _int(value: Any) -> int | None:
+    """A whole number within 64 bits, from a number or digits; None otherwise."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        return int(value.strip())
-    return None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and value.strip().lstrip("+-").isascii() and value.strip().lstrip("+-").isdigit() \
+            and len(value.strip().lstrip("+-0")) <= 19:
+        value = int(value.strip())
+    return value if isinstance(value, int) and not isinstance(value, bool) and INT64[0] <= value <= INT64[1] else None
+
+
+def _too_big(value: Any) -> str | None:
+    """The message for digits beyond 64 bits (shown shortened), else None."""
+    digits = str(value).strip().lstrip("+-")
+    if not (digits.isascii() and digits.isdigit()) or (len(digits.lstrip("0")) <= 19 and int(digits) <= INT64[1]):
+        return None
+    return f"`{digits[:20]}{'…' if len(digits) > 20 else ''}` is outside the 64-bit range"
 
 
 def _entry(item: Any, index: int, file: str, known_types: set[str]) -> tuple[Need | None, list[RowError]]:
@@ -72,7 +83,7 @@ def _entry(item: Any, index: int, file: str, known_types: set[str]) -> tuple[Nee
             err("resource_type", f"unknown resource type `{rtype}`{hint}")
     quantity = _int(item.get("quantity"))
     if item.get("quantity") not in (None, "") and (quantity is None or quantity <= 0):
-        err("quantity", f"`{item.get('quantity')}` must be a whole number greater than 0")
+        err("quantity", _too_big(item.get("quantity")) or f"`{item.get('quantity')}` must be a whole number greater than 0")
     urgency = _int(item.get("urgency"))
     lo, hi = URGENCY_RANGE
     if item.get("urgency") not in (None, "") and (urgency is None or not lo <= urgency <= hi):
@@ -82,8 +93,8 @@ def _entry(item: Any, index: int, file: str, known_types: set[str]) -> tuple[Nee
         err("role", f"`{role}` must be primary or secondary{did_you_mean(str(role), ROLES)}")
     deadline = item.get("deadline_min")
     if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, int | float)
-                                 or deadline <= 0):
-        err("deadline_min", f"`{deadline}` must be a number of minutes greater than 0")
+                                 or not 0 < deadline <= MAX_DEADLINE_MIN):
+        err("deadline_min", f"`{deadline}` must be a number of minutes greater than 0 (at most {MAX_DEADLINE_MIN:,})")
         deadline = None
     group = item.get("group")
     if errors:
@@ -132,18 +143,39 @@ def read_needs_file(path: Path | str, *, known_types: set[str]) -> tuple[list[Ne
     """Load and validate a YAML or JSON needs file."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise NeedsRejected([RowError(str(path), 0, "", f"cannot read: {exc.strerror}")]) from None
-    try:
-        text = decode_utf8(raw, str(path))
-        if path.suffix.lower() == ".json":
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise YAMLLoadError(str(path), exc.lineno, exc.colno, f"not valid JSON: {exc.msg}") from None
-        else:
-            data = load_yaml_text(text, str(path))
-    except YAMLLoadError as exc:
-        raise NeedsRejected([RowError(str(path), exc.line, "", f"{exc.message} (column {exc.col})")]) from None
+        text = read_text_file(path)
+        data = _load_json(text, str(path)) if path.suffix.lower() == ".json" else load_yaml_text(text, str(path))
+    except FileRefused as exc:
+        message = f"{exc.message} (column {exc.col})" if exc.col else exc.message
+        raise NeedsRejected([RowError(str(path), exc.line, "", message)]) from None
     return parse_needs(data, file=str(path), known_types=known_types)
+
+
+def _no_duplicates(file: str):
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise FileRefused(file, 0, 0, f"duplicate key `{key}` in a JSON object")
+            out[key] = value
+        return out
+    return pairs
+
+
+def _load_json(text: str, file: str) -> Any:
+    """JSON within the same bounds as YAML: nesting, 64-bit whole numbers, finite numbers, no NUL."""
+    def whole(digits: str) -> int:
+        if len(digits.lstrip("-0")) > 19:
+            raise FileRefused(file, 0, 0, "number outside the 64-bit range (±9,223,372,036,854,775,807)")
+        return int(digits)
+
+    try:
+        data = json.loads(text, parse_int=whole, object_pairs_hook=_no_duplicates(file))
+    except json.JSONDecodeError as exc:
+        raise FileRefused(file, exc.lineno, exc.colno, f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise FileRefused(file, 0, 0, f"nested deeper than {MAX_DEPTH} levels") from None
+    problem = check_value(data)
+    if problem:
+        raise FileRefused(file, 0, 0, problem)
+    return data

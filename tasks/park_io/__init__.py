@@ -1,6 +1,8 @@
 """Reading the park's directory and inventory files (CSV or YAML) into validated records, every error at once.
 
     rows        from a file to rows: reading, CSV and YAML records with their line numbers, validating a row
+    cells       CSV cells that would run as spreadsheet formulas: refused on import, escaped with ' on export
+    export      the directory and inventory documents for `export`, the same bytes each run (README order)
     directory   parse_directory: units and their liaisons (DIRECTORY_CSV_COLUMNS for CSV)
     inventory   parse_inventory: resource types, depots and stock (STOCK_CSV_COLUMNS for CSV)
 

@@ -54,10 +54,11 @@ class LiaisonIn(LiaisonBase, Strict):
 def parse_directory(path: Path, *, known_units: set[str]) -> DirectoryData:
     """Every error of the file at once (ImportRejected), or the validated units and liaisons."""
     path = Path(path)
+    kind = file_kind(path)  # before reading: a name without .csv/.yaml is refused unread
     text = read_text(path)
     errors: list[RowError] = []
     data = DirectoryData()
-    pairs = _csv_pairs(path, text, errors) if file_kind(path) == "csv" else _yaml_pairs(path, text, errors, data)
+    pairs = _csv_pairs(path, text, errors) if kind == "csv" else _yaml_pairs(path, text, errors, data)
     seen: dict[str, int] = {}
     for unit_row, li_rows in pairs:
         unit = validate_row(UnitIn, unit_row, path, errors)

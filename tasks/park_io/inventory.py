@@ -69,9 +69,10 @@ def parse_inventory(path: Path, *, known_units: set[str], known_depots: set[str]
     `reserved` is what running incidents hold now: a new quantity below it is refused.
     """
     path = Path(path)
+    kind = file_kind(path)  # before reading: a name without .csv/.yaml is refused unread
     text = read_text(path)
     check = _Check(path)
-    if file_kind(path) == "csv":
+    if kind == "csv":
         sections = {"stock": csv_rows(path, text, STOCK_CSV_COLUMNS, check.errors)}
     else:
         doc = load_yaml(path, text, list(SECTIONS))
