@@ -36,36 +36,61 @@ def get_or_create_notification(*, session: Session, row: Notification) -> tuple[
     return row, True
 
 
-def claim_for_sending(*, session: Session, notification_id: int, lease_s: float,
-                      now: datetime | None = None) -> Notification | None:
-    """Take the lease on an undelivered message; None when it is delivered or another sender holds it."""
+def claim_for_sending(*, session: Session, notification_id: int, holder: str, lease_s: float,
+                      take_from: str | None = None, now: datetime | None = None) -> Notification | None:
+    """Take the lease on an undelivered message for `holder`; None when it is delivered or leased to another.
+
+    A lease is free when there is none or it has expired; `take_from` names a holder known to be gone, whose
+    lease is taken over even before it expires (a re-run after a crash).
+    """
     now = now or utcnow()
+    free = Notification.lease_until.is_(None) | (Notification.lease_until < now)
+    if take_from is not None:
+        free = free | (Notification.lease_holder == take_from)
     result = session.execute(
         update(Notification)
-        .where(Notification.id == notification_id, Notification.delivered_at.is_(None),
-               (Notification.lease_until.is_(None)) | (Notification.lease_until < now))
-        .values(lease_until=now + timedelta(seconds=lease_s), sent_at=now, failed_at=None)
+        .where(Notification.id == notification_id, Notification.delivered_at.is_(None), free)
+        .values(lease_until=now + timedelta(seconds=lease_s), lease_holder=holder, sent_at=now, failed_at=None)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return None
     session.flush()
-    row = session.get(Notification, notification_id, populate_existing=True)
-    return row
+    return session.get(Notification, notification_id, populate_existing=True)
+
+
+def renew_leases(*, session: Session, ids: Iterable[int], holder: str, lease_s: float,
+                 now: datetime | None = None) -> int:
+    """The heartbeat: lengthen `holder`'s leases on those of `ids` still undelivered; how many it still holds."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    now = now or utcnow()
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.lease_holder == holder, Notification.delivered_at.is_(None))
+        .values(lease_until=now + timedelta(seconds=lease_s))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def record_outcome(*, session: Session, notification_id: int, delivered: bool, channel: str | None,
-                   attempts: int, error: str | None, now: datetime | None = None) -> Notification:
+                   attempts: int, error: str | None, holder: str | None = None,
+                   now: datetime | None = None) -> Notification:
+    """Record one sender's outcome. A delivered row stays delivered; the lease is released if `holder` has it."""
     now = now or utcnow()
     row = session.get(Notification, notification_id, populate_existing=True)
     row.attempts += attempts
-    row.channel = channel
-    row.lease_until = None
-    row.last_error = error[:2000] if error else None
-    if delivered:
-        row.delivered_at, row.failed_at = now, None
-    else:
-        row.failed_at = now
+    mine = row.lease_holder in (holder, None)  # else another sender took the lease over: its outcome counts
+    if mine:
+        row.lease_until, row.lease_holder = None, None
+    if row.delivered_at is None and (delivered or mine):
+        row.channel, row.last_error = channel, error[:2000] if error else None
+        if delivered:
+            row.delivered_at, row.failed_at = now, None
+        else:
+            row.failed_at = now
     session.add(row)
     session.flush()
     return row
