@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.directory import Liaison
+from models.incident import Incident, IncidentStatus
 from models.message_log import MessageRow, MessageStatus
 from models.notification import ContextKind, LiaisonCheck, Notification
 from models.types import utcnow
@@ -98,9 +99,11 @@ def record_outcome(*, session: Session, notification_id: int, delivered: bool, c
 
 def record_ack(*, session: Session, notification_id: int, eta_min: int | None, note: str | None, via: str,
                now: datetime | None = None) -> bool:
-    """Record the acknowledgement once. False when already acknowledged or its check is finished.
+    """Record the acknowledgement once. False when already acknowledged, never delivered (neither delivered nor
+    under way: a message being sent may be read before its delivery is recorded), its check finished or its
+    incident stood down (closed).
 
-    On PostgreSQL the check row is share-locked, so finishing a check and acknowledging for it serialise.
+    On PostgreSQL the check or incident row is share-locked, so closing it and acknowledging for it serialise.
     """
     now = now or utcnow()
     check_open = exists(
@@ -108,10 +111,17 @@ def record_ack(*, session: Session, notification_id: int, eta_min: int | None, n
         .where(LiaisonCheck.id == Notification.check_id, LiaisonCheck.finished_at.is_(None))
         .with_for_update(read=True)
     )
+    incident_closed = exists(
+        sa_select(Incident.id)
+        .where(Incident.id == Notification.context_id, Incident.status == IncidentStatus.closed)
+        .with_for_update(read=True)
+    )
     result = session.execute(
         update(Notification)
         .where(Notification.id == notification_id, Notification.acked_at.is_(None),
-               Notification.check_id.is_(None) | check_open)
+               Notification.delivered_at.is_not(None) | Notification.lease_until.is_not(None),
+               Notification.check_id.is_(None) | check_open,
+               (Notification.context_kind != ContextKind.incident) | ~incident_closed)
         .values(acked_at=now, ack_eta_min=eta_min, ack_note=note, ack_via=via)
         .execution_options(synchronize_session=False)
     )

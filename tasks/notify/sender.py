@@ -8,11 +8,11 @@ not configured) moves on to the next channel at once. The sender is the only thi
 
 Idempotency: `prepare` finds or creates one row per idempotency key; `deliver` first takes a lease with a
 conditional UPDATE that only succeeds on an undelivered row, so a retry or a re-run never sends a delivered
-message again and two senders never send the same row at once. The lease names its holder (tasks/notify/
-leases.py), is short (`LEASE_S`) and renewed by a heartbeat while the sender works; a row leased to a holder
-that is gone (killed) or whose lease expired is taken over, and a row a live sender holds is waited for
-(bounded) until that sender records its outcome. So after `deliver` every row is delivered or failed with
-its reason, unless another live sender still holds it.
+message again and two senders never send the same row at once. The lease names its holder, is short
+(`LEASE_S`) and renewed by a heartbeat while the sender works (tasks/notify/lease_keeper.py); a row leased to
+a holder that is gone (killed) or whose lease expired is taken over, and a row a live sender holds is waited
+for (bounded) until that sender records its outcome. So after `deliver` every row is delivered or failed
+with its reason, unless another live sender still holds it.
 
     ParkLinkError      raised by `prepare` when the acknowledgement service is not configured
     (nothing else)     `deliver` never raises for a recipient: the row says delivered or failed, and why
@@ -34,14 +34,12 @@ from models.directory import Liaison
 from models.errors import ParkLinkError
 from models.notification import ContextKind, Notification, idempotency_key
 from models.notification_store import (
-    claim_for_sending,
     get_or_create_notification,
     record_outcome,
-    renew_leases,
 )
 from models.types import utcnow
-from tasks.notify import leases
 from tasks.notify.channels import ChannelError, Channels, Envelope, Fault, Outcome, Reply, WireRequest
+from tasks.notify.lease_keeper import LEASE_S, LeaseKeeper
 from tasks.notify.texts import Message, compose
 from tasks.notify.tokens import issue_token
 
@@ -85,9 +83,6 @@ def ack_url(settings, row: Notification) -> str:
     return f"{settings.ack_base_url.rstrip('/')}/ack/{token}"
 
 
-LEASE_S = 30.0  # a sending lease; its holder renews it every third of that while it sends
-
-
 class Sender:
     """Use as `async with Sender(engine, settings) as sender:`; pass `client` to share one AsyncClient."""
 
@@ -100,43 +95,23 @@ class Sender:
         self._liaisons: dict[int, Liaison] = {}
         self._pending: list = []
         self._write_lock = asyncio.Lock()
-        self.holder, self._lease_s = leases.new_holder(), lease_s
-        self._held: set[int] = set()
-        self._heartbeat: asyncio.Task | None = None
         channels = len(self.channels)
         per_channel = (settings.notify_retries + 1) * (settings.notify_timeout_s + min(30.0, settings.notify_backoff_s * 8))
-        self._wait_s = min(3600.0, channels * per_channel + 60)  # the longest another sender may take for a row
+        # how long another live sender may take for a row before this one stops waiting for its outcome
+        self.leases = LeaseKeeper(engine, lease_s=lease_s, wait_s=min(3600.0, channels * per_channel + 60))
 
     async def __aenter__(self) -> Sender:
-        leases.enter(self.holder)
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self.settings.notify_timeout_s, follow_redirects=False,
                                              headers={"User-Agent": "ParkLink/0.1"})
-        self._heartbeat = asyncio.create_task(self._beat(), name=f"lease heartbeat {self.holder}")
+        self.leases.start()
         return self
 
     async def __aexit__(self, *exc) -> None:
-        leases.leave(self.holder)
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            self._heartbeat = None
+        self.leases.stop()
         if self._own_client and self._client is not None:
             await self._client.aclose()
             self._client = None
-
-    async def _beat(self) -> None:
-        """Renew the leases this sender holds while it sends, so a live sender's rows are never taken over."""
-        while True:
-            await asyncio.sleep(self._lease_s / 3)
-            if self._held:
-                try:
-                    await asyncio.to_thread(self._renew, list(self._held))
-                except Exception:  # noqa: BLE001 — a missed beat is survivable; the next one tries again
-                    continue
-
-    def _renew(self, ids: list[int]) -> None:
-        with session_scope(self.engine) as session:
-            renew_leases(session=session, ids=ids, holder=self.holder, lease_s=self._lease_s)
 
     # ---- rows -------------------------------------------------------------------------------------------
     def prepare(self, ctx: Context, message: Message, targets: list[Target]) -> list[Notification]:
@@ -173,47 +148,13 @@ class Sender:
         claimed = await asyncio.to_thread(self._claim, [r.id for r in rows])  # one transaction for the wave
         return list(await asyncio.gather(*(self._deliver_one(r.id, claimed.get(r.id)) for r in rows)))
 
-    async def _claim_or_wait(self, row_id: int) -> Notification | None:
-        """A row this sender did not get at once: None when it ends delivered or failed by its holder (or that
-        holder outlives the wait); the row claimed when the holder is gone or its lease runs out."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._wait_s
-        while True:
-            row = await asyncio.to_thread(self._current, row_id)
-            if row.delivered_at is not None:
-                return None
-            if row.lease_until is None and row.failed_at is not None:
-                return None  # its holder recorded why it failed
-            take_from = row.lease_holder if leases.holder_gone(row.lease_holder) else None
-            if row.lease_until is None or row.lease_until < utcnow() or take_from is not None:
-                claimed = await asyncio.to_thread(self._claim_one, row_id, take_from)
-                if claimed is not None:
-                    return claimed
-                continue
-            if loop.time() >= deadline:
-                return None
-            await asyncio.sleep(min(1.0, self._lease_s / 4, max(0.0, deadline - loop.time())))
-
-    def _claim_one(self, row_id: int, take_from: str | None) -> Notification | None:
-        with session_scope(self.engine) as session:
-            row = claim_for_sending(session=session, notification_id=row_id, holder=self.holder,
-                                    lease_s=self._lease_s, take_from=take_from)
-        if row is not None:
-            self._held.add(row_id)
-        return row
-
     def _load_liaisons(self, ids: set[int]) -> None:
         with session_scope(self.engine) as session:
             for li in session.exec(select(Liaison).where(Liaison.id.in_(ids))).all():
                 self._liaisons[li.id] = li
 
     def _claim(self, row_ids: list[int]) -> dict[int, Notification]:
-        with session_scope(self.engine) as session:
-            out = {i: claim_for_sending(session=session, notification_id=i, holder=self.holder, lease_s=self._lease_s)
-                   for i in row_ids}
-        claimed = {i: row for i, row in out.items() if row is not None}
-        self._held.update(claimed)
-        return claimed
+        return self.leases.claim(row_ids)
 
     async def _record(self, row_id: int, **kw) -> Notification:
         """Record one outcome; outcomes that arrive while a write is under way go together in the next one."""
@@ -235,9 +176,9 @@ class Sender:
 
     def _write(self, batch: list) -> list[Notification]:
         with session_scope(self.engine) as session:
-            written = [record_outcome(session=session, notification_id=i, holder=self.holder, **kw)
+            written = [record_outcome(session=session, notification_id=i, holder=self.leases.holder, **kw)
                        for i, kw, _ in batch]
-        self._held.difference_update(i for i, _, _ in batch)
+        self.leases.released(i for i, _, _ in batch)
         return written
 
     def _current(self, row_id: int) -> Notification:
@@ -246,7 +187,7 @@ class Sender:
 
     async def _deliver_one(self, row_id: int, claimed: Notification | None) -> Notification:
         if claimed is None:  # delivered already, or another sender holds the lease: its outcome, or take over
-            claimed = await self._claim_or_wait(row_id)
+            claimed = await self.leases.claim_or_wait(row_id)
         if claimed is None:
             return await asyncio.to_thread(self._current, row_id)
         attempts, channel, errors = 0, None, []
