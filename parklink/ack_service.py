@@ -30,6 +30,7 @@ from models.i18n import LANGS, LANGUAGE_NAMES, N_, language, tr
 from models.notification import Notification
 from models.templating import sandbox
 from models.types import local_time
+from parklink.web_guard import DEFAULT_MAX_BODY as MAX_BODY
 from parklink.web_guard import Guard, same_origin
 from tasks.notify.ack import MAX_ETA_MIN, MAX_NOTE, AckRefused, Refusal, acknowledge, inspect
 
@@ -151,7 +152,8 @@ def create_app(engine: Engine, settings) -> Guard:
         return pages.done(lang, row)
 
     _api_routes(app, engine, settings)
-    return Guard(app, headers=HEADERS)
+    too_large = tr(settings.lang, "The form is too long (over {size} bytes); nothing was recorded.", size=MAX_BODY)
+    return Guard(app, headers=HEADERS, max_body=MAX_BODY, too_large=too_large)
 
 
 def _api_routes(app: FastAPI, engine: Engine, settings) -> None:

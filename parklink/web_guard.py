@@ -44,8 +44,10 @@ def same_origin(request: Request, base_url: str | None) -> bool:
 
 
 class Guard:
-    def __init__(self, app, *, headers: dict[str, str], max_body: int = DEFAULT_MAX_BODY):
+    def __init__(self, app, *, headers: dict[str, str], max_body: int = DEFAULT_MAX_BODY, too_large: str = ""):
+        """`too_large`: the line a person reads on a refused page (/api/ paths get JSON)."""
         self.app, self.max_body = app, max_body
+        self.too_large = too_large or f"request body over {max_body} bytes"
         self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         self._names = {k for k, _ in self.headers}
 
@@ -84,11 +86,12 @@ class Guard:
         await self.app(scope, replay, send_guarded)
 
     async def _too_large(self, scope, send) -> None:
-        text = f"request body over {self.max_body} bytes"
         if scope.get("path", "").startswith("/api/"):
-            payload, kind = json.dumps({"ok": False, "error": "too_large", "message": text}).encode(), b"application/json"
+            message = f"request body over {self.max_body} bytes"
+            payload = json.dumps({"ok": False, "error": "too_large", "message": message}).encode()
+            kind = b"application/json"
         else:
-            payload, kind = text.encode() + b"\n", b"text/plain; charset=utf-8"
+            payload, kind = self.too_large.encode() + b"\n", b"text/plain; charset=utf-8"
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", kind), (b"content-length", str(len(payload)).encode()),
                                 (b"connection", b"close")]})

@@ -140,6 +140,7 @@ def test_large_bodies_are_refused_before_they_are_read(cli, engine):
         for resp in (http.post(link, data={"note": "x" * 9000}), http.post(link, content=chunks()),
                      http.post(link.replace("/ack/", "/api/ack/"), json={"note": "x" * 9000})):
             assert resp.status_code == 413, resp.text
+        assert "表单过长" in http.post(link, content=chunks()).text
         assert http.post(link.replace("/ack/", "/api/ack/"), content=chunks()).json()["error"] == "too_large"
         assert acked(engine, row.id) is None
         longest = http.post(link_of(base, other), data={"note": "到" * 500, "eta": "10"})  # 4.5 kB urlencoded
