@@ -60,6 +60,13 @@ def claim_for_sending(*, session: Session, notification_id: int, holder: str, le
     return session.get(Notification, notification_id, populate_existing=True)
 
 
+def unsettled(*, session: Session, context_kind: str, context_id: str) -> list[Notification]:
+    """The context's messages neither delivered nor recorded failed (queued, or leased to a sender)."""
+    return list(session.exec(select(Notification).where(
+        Notification.context_kind == context_kind, Notification.context_id == context_id,
+        Notification.delivered_at.is_(None), Notification.failed_at.is_(None)).order_by(Notification.id)).all())
+
+
 def renew_leases(*, session: Session, ids: Iterable[int], holder: str, lease_s: float,
                  now: datetime | None = None) -> int:
     """The heartbeat: lengthen `holder`'s leases on those of `ids` still undelivered; how many it still holds."""

@@ -144,7 +144,7 @@ def test_a_run_killed_mid_run_and_restarted_does_everything_once(prefect_api, cl
                                for n in rec["notifications"] if n.idempotency_key in sent_before), \
         "nothing delivered before the crash was sent again"
     assert first_wave(rec["notifications"]) == Counter(dict.fromkeys(wanted, 1)), "each first-wave activation once"
-    pending = [(n.idempotency_key, n.lease_until) for n in rec["notifications"]
+    pending = [(n.idempotency_key, n.lease_holder, n.created_at, n.sent_at) for n in rec["notifications"]
                if n.delivered_at is None and (n.failed_at is None or not n.last_error)]
     assert not pending, "every row delivered or recorded failed with its reason: none left pending"
     taken_over = {n.idempotency_key for n in under_way(crashed["notifications"])}

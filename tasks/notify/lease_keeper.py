@@ -4,18 +4,22 @@ rows another sender holds (tasks/notify/leases.py says whether that holder is go
     claim(ids)          one transaction: the rows now this keeper's (delivered rows and live leases skipped)
     claim_or_wait(id)   a row not got at once: claimed when its holder is gone or its lease ran out; None when
                         its holder recorded an outcome (delivered, or failed with its reason) or outlived `wait_s`
+    orphans(ctx, skip)  the context's other unsettled rows that nobody alive will send: queued by a sender
+                        that is gone, or leased to a holder that is gone or whose lease ran out — claimed now
+                        (a re-run takes over what the killed run had decided to send)
     released(ids)       outcomes recorded: no more heartbeat for those rows
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from models.db import session_scope
 from models.notification import Notification
-from models.notification_store import claim_for_sending, get_notification, renew_leases
+from models.notification_store import claim_for_sending, get_notification, renew_leases, unsettled
 from models.types import utcnow
 from tasks.notify import leases
 
@@ -46,6 +50,24 @@ class LeaseKeeper:
         claimed = {i: row for i, row in out.items() if row is not None}
         self._held.update(claimed)
         return claimed
+
+    def orphans(self, context_kind: str, context_id: str, skip: set[int]) -> dict[int, Notification]:
+        now, out = utcnow(), {}
+        with session_scope(self.engine) as session:
+            for row in unsettled(session=session, context_kind=context_kind, context_id=context_id):
+                gone = leases.holder_gone(row.lease_holder)
+                if row.lease_until is None:  # queued: by a sender that is gone, or (no holder) long ago
+                    free = gone or (row.lease_holder is None and row.created_at < now - timedelta(seconds=self.lease_s))
+                else:
+                    free = gone or row.lease_until < now
+                if row.id in skip or not free:
+                    continue
+                claimed = claim_for_sending(session=session, notification_id=row.id, holder=self.holder,
+                                            lease_s=self.lease_s, take_from=row.lease_holder if gone else None)
+                if claimed is not None:
+                    out[row.id] = claimed
+        self._held.update(out)
+        return out
 
     def released(self, row_ids) -> None:
         self._held.difference_update(row_ids)

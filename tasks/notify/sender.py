@@ -12,7 +12,8 @@ message again and two senders never send the same row at once. The lease names i
 (`LEASE_S`) and renewed by a heartbeat while the sender works (tasks/notify/lease_keeper.py); a row leased to
 a holder that is gone (killed) or whose lease expired is taken over, and a row a live sender holds is waited
 for (bounded) until that sender records its outcome. So after `deliver` every row is delivered or failed
-with its reason, unless another live sender still holds it.
+with its reason, unless another live sender still holds it; and the first `deliver` in a context also takes
+over that context's orphans (rows a killed run had claimed or queued), so a re-run leaves none pending.
 
     ParkLinkError      raised by `prepare` when the acknowledgement service is not configured
     (nothing else)     `deliver` never raises for a recipient: the row says delivered or failed, and why
@@ -95,6 +96,7 @@ class Sender:
         self._liaisons: dict[int, Liaison] = {}
         self._pending: list = []
         self._write_lock = asyncio.Lock()
+        self._swept: set[tuple[str, str]] = set()  # contexts whose orphans this sender has taken over
         channels = len(self.channels)
         per_channel = (settings.notify_retries + 1) * (settings.notify_timeout_s + min(30.0, settings.notify_backoff_s * 8))
         # how long another live sender may take for a row before this one stops waiting for its outcome
@@ -129,7 +131,8 @@ class Sender:
                     check_id=int(ctx.id) if ctx.kind == ContextKind.check else None, message_kind=message.kind,
                     step=target.step, escalation_target=target.label, parent_id=target.parent_id, unit=target.unit,
                     recipient_unit=li.unit, liaison_id=li.id, liaison_name=li.name, liaison_role=str(li.role),
-                    expires_at=utcnow() + timedelta(seconds=self.settings.ack_ttl_s)))
+                    expires_at=utcnow() + timedelta(seconds=self.settings.ack_ttl_s),
+                    lease_holder=self.leases.holder))  # queued by this sender: no other takes it while it lives
                 if created:
                     row.text = compose(self.settings.lang, message=message, recipient=li.name,
                                        ack_url=ack_url(self.settings, row), subject_unit=target.subject_name,
@@ -146,7 +149,22 @@ class Sender:
         if missing:
             await asyncio.to_thread(self._load_liaisons, missing)
         claimed = await asyncio.to_thread(self._claim, [r.id for r in rows])  # one transaction for the wave
-        return list(await asyncio.gather(*(self._deliver_one(r.id, claimed.get(r.id)) for r in rows)))
+        orphans = await asyncio.to_thread(self._orphans, rows)
+        sent = await asyncio.gather(*(self._deliver_one(r.id, claimed.get(r.id)) for r in rows),
+                                    *(self._deliver_one(i, row) for i, row in orphans.items()))
+        return list(sent[:len(rows)])
+
+    def _orphans(self, rows: list[Notification]) -> dict[int, Notification]:
+        """Once per context: what a killed sender had claimed or queued in it and nobody alive will send."""
+        out: dict[int, Notification] = {}
+        for ctx in dict.fromkeys((str(r.context_kind), r.context_id) for r in rows):
+            if ctx not in self._swept:
+                self._swept.add(ctx)
+                out.update(self.leases.orphans(*ctx, skip={r.id for r in rows}))
+        missing = {r.liaison_id for r in out.values()} - set(self._liaisons)
+        if missing:
+            self._load_liaisons(missing)
+        return out
 
     def _load_liaisons(self, ids: set[int]) -> None:
         with session_scope(self.engine) as session:
