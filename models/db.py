@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
+
+from models.errors import ParkLinkError
 
 # Every module that defines tables; create_schema imports them so the metadata is complete.
 TABLE_MODULES = ["models.directory", "models.inventory", "models.dispatch", "models.notification", "models.incident"]
@@ -56,7 +58,33 @@ def metadata():
 
 
 def create_schema(engine: Engine) -> None:
-    metadata().create_all(engine)
+    """Create missing tables, then add missing nullable columns to tables an older ParkLink created."""
+    meta = metadata()
+    meta.create_all(engine)
+    add_missing_columns(engine, meta)
+
+
+def add_missing_columns(engine: Engine, meta) -> list[str]:
+    """`ALTER TABLE … ADD COLUMN` for every nullable column a table lacks (no migrations yet); their names.
+
+    Only nullable columns without a default are added: an existing row reads NULL there, as a new row would
+    before it is written. A missing NOT NULL column is one clear error, the database left as it was.
+    """
+    existing = inspect(engine)
+    tables = set(existing.get_table_names())
+    quote = engine.dialect.identifier_preparer.quote
+    missing = [(table, column) for table in meta.sorted_tables if table.name in tables
+               for have in [{c["name"] for c in existing.get_columns(table.name)}]
+               for column in table.columns if column.name not in have]
+    for table, column in missing:
+        if not column.nullable or column.server_default is not None:
+            raise ParkLinkError(f"database: table `{table.name}` lacks column `{column.name}`, which cannot be "
+                                "added in place; export the directory and inventory, and init a new database")
+    with engine.begin() as conn:
+        for table, column in missing:
+            kind = column.type.compile(dialect=engine.dialect)
+            conn.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} {kind}"))
+    return [f"{table.name}.{column.name}" for table, column in missing]
 
 
 def drop_schema(engine: Engine) -> None:

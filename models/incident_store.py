@@ -140,3 +140,9 @@ def request_stand_down(*, session: Session, incident_id: str, consumed: dict[str
 
 def list_incidents(*, session: Session, limit: int = 200) -> list[Incident]:
     return list(session.exec(select(Incident).order_by(col(Incident.reported_at).desc()).limit(limit)).all())
+
+
+def incident_closed(*, session: Session, incident_id: str) -> bool:
+    """True when the incident exists and is stood down (closed): nothing more is acknowledged for it."""
+    status = session.exec(select(Incident.status).where(Incident.id == incident_id)).first()
+    return status == IncidentStatus.closed

@@ -77,6 +77,7 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime | None = _time()
     lease_until: datetime | None = _time()
+    lease_holder: str | None = Field(default=None, max_length=120, description="the sender holding the lease")
     sent_at: datetime | None = _time()
     delivered_at: datetime | None = _time()
     failed_at: datetime | None = _time()

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.directory import Liaison
+from models.incident import Incident, IncidentStatus
 from models.message_log import MessageRow, MessageStatus
 from models.notification import ContextKind, LiaisonCheck, Notification
 from models.types import utcnow
@@ -36,36 +37,68 @@ def get_or_create_notification(*, session: Session, row: Notification) -> tuple[
     return row, True
 
 
-def claim_for_sending(*, session: Session, notification_id: int, lease_s: float,
-                      now: datetime | None = None) -> Notification | None:
-    """Take the lease on an undelivered message; None when it is delivered or another sender holds it."""
+def claim_for_sending(*, session: Session, notification_id: int, holder: str, lease_s: float,
+                      take_from: str | None = None, now: datetime | None = None) -> Notification | None:
+    """Take the lease on an undelivered message for `holder`; None when it is delivered or leased to another.
+
+    A lease is free when there is none or it has expired; `take_from` names a holder known to be gone, whose
+    lease is taken over even before it expires (a re-run after a crash).
+    """
     now = now or utcnow()
+    free = Notification.lease_until.is_(None) | (Notification.lease_until < now)
+    if take_from is not None:
+        free = free | (Notification.lease_holder == take_from)
     result = session.execute(
         update(Notification)
-        .where(Notification.id == notification_id, Notification.delivered_at.is_(None),
-               (Notification.lease_until.is_(None)) | (Notification.lease_until < now))
-        .values(lease_until=now + timedelta(seconds=lease_s), sent_at=now, failed_at=None)
+        .where(Notification.id == notification_id, Notification.delivered_at.is_(None), free)
+        .values(lease_until=now + timedelta(seconds=lease_s), lease_holder=holder, sent_at=now, failed_at=None)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return None
     session.flush()
-    row = session.get(Notification, notification_id, populate_existing=True)
-    return row
+    return session.get(Notification, notification_id, populate_existing=True)
+
+
+def unsettled(*, session: Session, context_kind: str, context_id: str) -> list[Notification]:
+    """The context's messages neither delivered nor recorded failed (queued, or leased to a sender)."""
+    return list(session.exec(select(Notification).where(
+        Notification.context_kind == context_kind, Notification.context_id == context_id,
+        Notification.delivered_at.is_(None), Notification.failed_at.is_(None)).order_by(Notification.id)).all())
+
+
+def renew_leases(*, session: Session, ids: Iterable[int], holder: str, lease_s: float,
+                 now: datetime | None = None) -> int:
+    """The heartbeat: lengthen `holder`'s leases on those of `ids` still undelivered; how many it still holds."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    now = now or utcnow()
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.lease_holder == holder, Notification.delivered_at.is_(None))
+        .values(lease_until=now + timedelta(seconds=lease_s))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def record_outcome(*, session: Session, notification_id: int, delivered: bool, channel: str | None,
-                   attempts: int, error: str | None, now: datetime | None = None) -> Notification:
+                   attempts: int, error: str | None, holder: str | None = None,
+                   now: datetime | None = None) -> Notification:
+    """Record one sender's outcome. A delivered row stays delivered; the lease is released if `holder` has it."""
     now = now or utcnow()
     row = session.get(Notification, notification_id, populate_existing=True)
     row.attempts += attempts
-    row.channel = channel
-    row.lease_until = None
-    row.last_error = error[:2000] if error else None
-    if delivered:
-        row.delivered_at, row.failed_at = now, None
-    else:
-        row.failed_at = now
+    mine = row.lease_holder in (holder, None)  # else another sender took the lease over: its outcome counts
+    if mine:
+        row.lease_until, row.lease_holder = None, None
+    if row.delivered_at is None and (delivered or mine):
+        row.channel, row.last_error = channel, error[:2000] if error else None
+        if delivered:
+            row.delivered_at, row.failed_at = now, None
+        else:
+            row.failed_at = now
     session.add(row)
     session.flush()
     return row
@@ -73,9 +106,11 @@ def record_outcome(*, session: Session, notification_id: int, delivered: bool, c
 
 def record_ack(*, session: Session, notification_id: int, eta_min: int | None, note: str | None, via: str,
                now: datetime | None = None) -> bool:
-    """Record the acknowledgement once. False when already acknowledged or its check is finished.
+    """Record the acknowledgement once. False when already acknowledged, never delivered (neither delivered nor
+    under way: a message being sent may be read before its delivery is recorded), its check finished or its
+    incident stood down (closed).
 
-    On PostgreSQL the check row is share-locked, so finishing a check and acknowledging for it serialise.
+    On PostgreSQL the check or incident row is share-locked, so closing it and acknowledging for it serialise.
     """
     now = now or utcnow()
     check_open = exists(
@@ -83,10 +118,17 @@ def record_ack(*, session: Session, notification_id: int, eta_min: int | None, n
         .where(LiaisonCheck.id == Notification.check_id, LiaisonCheck.finished_at.is_(None))
         .with_for_update(read=True)
     )
+    incident_closed = exists(
+        sa_select(Incident.id)
+        .where(Incident.id == Notification.context_id, Incident.status == IncidentStatus.closed)
+        .with_for_update(read=True)
+    )
     result = session.execute(
         update(Notification)
         .where(Notification.id == notification_id, Notification.acked_at.is_(None),
-               Notification.check_id.is_(None) | check_open)
+               Notification.delivered_at.is_not(None) | Notification.lease_until.is_not(None),
+               Notification.check_id.is_(None) | check_open,
+               (Notification.context_kind != ContextKind.incident) | ~incident_closed)
         .values(acked_at=now, ack_eta_min=eta_min, ack_note=note, ack_via=via)
         .execution_options(synchronize_session=False)
     )

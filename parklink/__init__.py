@@ -10,6 +10,7 @@
     cli_engine      engine start/stop/status               engine          the local Prefect server
     respond_view    the live view and the summary of a run
     ack_service     the acknowledgement pages and JSON API (templates/ack.html.j2)
+    web_guard       security headers on every response, bounded bodies, the same-origin rule for POSTs
     gateway         the drill gateway: plays the liaisons of a drill over loopback HTTP
     drill           a drill's gateway and acknowledgement service in-process
     serving         uvicorn in a thread

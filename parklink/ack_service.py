@@ -6,9 +6,12 @@
     POST /api/ack/{token}         JSON {"eta_min": int|null, "note": str|null}: records it
     GET  /healthz
 
-A forged, altered, expired or already-used token, or one for a finished check, gets a clear page (or JSON)
-with a 4xx status and changes nothing (tasks/notify/ack.py). GET never changes anything, so a chat app's
-link preview cannot acknowledge for a person.
+A forged, altered, expired or already-used token, one for a message never delivered, a finished check or a
+stood-down incident gets a clear page (or JSON) with a 4xx status and changes nothing (tasks/notify/ack.py).
+GET never changes anything, so a chat app's link preview cannot acknowledge for a person. A POST from another
+site (its `Origin`/`Referer` not this service's) is refused with 403; every response, 404s included, forbids
+framing (CSP `frame-ancestors 'none'`, `X-Frame-Options: DENY`); a body over 8 kB is refused with 413 before
+it is read whole (parklink/web_guard.py).
 """
 
 from __future__ import annotations
@@ -27,25 +30,38 @@ from models.i18n import LANGS, LANGUAGE_NAMES, N_, language, tr
 from models.notification import Notification
 from models.templating import sandbox
 from models.types import local_time
-from tasks.notify.ack import MAX_ETA_MIN, MAX_NOTE, AckRefused, acknowledge, inspect
+from parklink.web_guard import DEFAULT_MAX_BODY as MAX_BODY
+from parklink.web_guard import Guard, same_origin
+from tasks.notify.ack import MAX_ETA_MIN, MAX_NOTE, AckRefused, Refusal, acknowledge, inspect
 
-HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
-           "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"}
+# On every response (parklink/web_guard.py). `same-origin`: the page's own POST carries its Origin (with
+# `no-referrer` a browser sends `Origin: null`), and no other site ever sees a link's token in a Referer.
+HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff",
+           "X-Frame-Options": "DENY",
+           "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                      "frame-ancestors 'none'; base-uri 'none'"}
 TEMPLATES = Path(__file__).resolve().parent / "templates"  # ack.html.j2: the page, its words from the catalogue
 # Why a token is refused (tasks/notify/ack.py's AckRefused.reason): the page's title, and what to do now.
 TITLES = {
-    "malformed": N_("This link is incomplete"),
-    "forged": N_("This link is not valid"),
-    "expired": N_("This link has expired"),
-    "used": N_("Already acknowledged"),
-    "finished": N_("This check is already finished"),
-    "invalid": N_("Please correct the form"),
+    Refusal.malformed: N_("This link is incomplete"),
+    Refusal.forged: N_("This link is not valid"),
+    Refusal.cross_origin: N_("Not sent from this page"),
+    Refusal.expired: N_("This link has expired"),
+    Refusal.used: N_("Already acknowledged"),
+    Refusal.undelivered: N_("This message was not delivered"),
+    Refusal.finished: N_("This check is already finished"),
+    Refusal.closed: N_("This incident is already stood down"),
+    Refusal.invalid: N_("Please correct the form"),
 }
 DETAILS = {
-    "malformed": N_("Open the whole link from the original message."),
-    "forged": N_("The link was altered or was not sent by ParkLink. Nothing was recorded."),
-    "expired": N_("Please call the leading-group office. Nothing was recorded."),
-    "finished": N_("Late acknowledgements are not recorded; call the leading-group office if needed."),
+    Refusal.malformed: N_("Open the whole link from the original message."),
+    Refusal.forged: N_("The link was altered or was not sent by ParkLink. Nothing was recorded."),
+    Refusal.cross_origin: N_("The form came from another site. Nothing was recorded; open the link from the "
+                             "original message."),
+    Refusal.expired: N_("Please call the leading-group office. Nothing was recorded."),
+    Refusal.undelivered: N_("Nothing was recorded; please call the leading-group office."),
+    Refusal.finished: N_("Late acknowledgements are not recorded; call the leading-group office if needed."),
+    Refusal.closed: N_("Late acknowledgements are not recorded; call the leading-group office if needed."),
 }
 
 
@@ -63,7 +79,7 @@ class Pages:
         other = next(lg for lg in LANGS if lg != lang)
         doc = self.template.render(lang=lang, view=view, title=title, other_lang=other,
                                    other_lang_name=LANGUAGE_NAMES[other], _=partial(tr, lang), **context)
-        return HTMLResponse(doc, status_code=status, headers=HEADERS)
+        return HTMLResponse(doc, status_code=status)
 
     def form(self, lang: str, token: str, row: Notification, error: str | None = None,
              status: int = 200) -> HTMLResponse:
@@ -91,7 +107,12 @@ def _json_row(row: Notification) -> dict:
             "note": row.ack_note}
 
 
-def create_app(engine: Engine, settings) -> FastAPI:
+def _cross_origin() -> AckRefused:
+    return AckRefused(Refusal.cross_origin, "refused: this form was not sent from the acknowledgement page")
+
+
+def create_app(engine: Engine, settings) -> Guard:
+    """The service as an ASGI app, its every response guarded (parklink/web_guard.py)."""
     app = FastAPI(title="ParkLink acknowledgements", docs_url=None, redoc_url=None, openapi_url=None)
     pages = Pages()
 
@@ -115,6 +136,8 @@ def create_app(engine: Engine, settings) -> FastAPI:
     async def ack_submit(token: str, request: Request):
         fields = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
         lang = lang_of(fields.get("lang") or request.query_params.get("lang"))
+        if not same_origin(request, settings.ack_base_url):
+            return pages.refused(lang, _cross_origin())
         try:
             row = await run_in_threadpool(lambda: acknowledge(engine, token, settings=settings, via="web",
                                                               eta_min=fields.get("eta"), note=fields.get("note")))
@@ -129,7 +152,8 @@ def create_app(engine: Engine, settings) -> FastAPI:
         return pages.done(lang, row)
 
     _api_routes(app, engine, settings)
-    return app
+    too_large = tr(settings.lang, "The form is too long (over {size} bytes); nothing was recorded.", size=MAX_BODY)
+    return Guard(app, headers=HEADERS, max_body=MAX_BODY, too_large=too_large)
 
 
 def _api_routes(app: FastAPI, engine: Engine, settings) -> None:
@@ -141,23 +165,25 @@ def _api_routes(app: FastAPI, engine: Engine, settings) -> None:
             row = await run_in_threadpool(inspect, engine, token, settings=settings)
         except AckRefused as exc:
             if exc.reason == "used" and exc.row is not None:
-                return JSONResponse({"ok": True, **_json_row(exc.row)}, headers=HEADERS)
-            return JSONResponse({"ok": False, "error": exc.reason, "message": str(exc)}, exc.status, headers=HEADERS)
-        return JSONResponse({"ok": True, **_json_row(row)}, headers=HEADERS)
+                return JSONResponse({"ok": True, **_json_row(exc.row)})
+            return JSONResponse({"ok": False, "error": exc.reason, "message": str(exc)}, exc.status)
+        return JSONResponse({"ok": True, **_json_row(row)})
 
     @app.post("/api/ack/{token}")
     async def api_ack(token: str, request: Request):
+        if not same_origin(request, settings.ack_base_url):
+            exc = _cross_origin()
+            return JSONResponse({"ok": False, "error": exc.reason, "message": str(exc)}, exc.status)
         raw = await request.body()
         try:
             data = json.loads(raw) if raw.strip() else {}
             if not isinstance(data, dict):
                 raise ValueError
         except ValueError:
-            return JSONResponse({"ok": False, "error": "invalid", "message": "body: give a JSON object"}, 422,
-                                headers=HEADERS)
+            return JSONResponse({"ok": False, "error": "invalid", "message": "body: give a JSON object"}, 422)
         try:
             row = await run_in_threadpool(lambda: acknowledge(engine, token, settings=settings, via="api",
                                                               eta_min=data.get("eta_min"), note=data.get("note")))
         except AckRefused as exc:
-            return JSONResponse({"ok": False, "error": exc.reason, "message": str(exc)}, exc.status, headers=HEADERS)
-        return JSONResponse({"ok": True, **_json_row(row)}, headers=HEADERS)
+            return JSONResponse({"ok": False, "error": exc.reason, "message": str(exc)}, exc.status)
+        return JSONResponse({"ok": True, **_json_row(row)})

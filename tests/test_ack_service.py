@@ -88,7 +88,7 @@ def test_page_form_and_replay(cli, engine):
         page = http.get(link)
         assert page.status_code == 200 and "<form" in page.text and 'name="eta"' in page.text
         assert "请确认收到" in page.text and "请到指挥部报到" in page.text and 'lang="zh-CN"' in page.text
-        assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
+        assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "same-origin"
         assert "Please confirm receipt" in http.get(link, params={"lang": "en"}).text
         assert state(engine, row.id) == (None, None, None, None)  # opening the page changes nothing
 

@@ -65,6 +65,27 @@ def held_by_incident(engine) -> dict[tuple[str, str], int]:
 # ---------------------------------------------------------------------------------------------------------
 # Crash and restart
 
+# Loaded by the first (killed) run only: every send takes a while, so the kill finds messages under way.
+SLOW_SENDS = """
+import asyncio
+from tasks.notify import sender
+
+_send = sender.Sender._send
+
+
+async def _slow_send(self, req):
+    await asyncio.sleep(0.6)
+    return await _send(self, req)
+
+
+sender.Sender._send = _slow_send
+"""
+
+
+def under_way(notifications) -> list:
+    """Rows a sender has claimed and not yet recorded: leased, neither delivered nor failed."""
+    return [n for n in notifications if n.lease_until is not None and n.delivered_at is None and n.failed_at is None]
+
 
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 def test_a_run_killed_mid_run_and_restarted_does_everything_once(prefect_api, cli, engine, db_url, tmp_path):
@@ -78,20 +99,24 @@ def test_a_run_killed_mid_run_and_restarted_does_everything_once(prefect_api, cl
                "qy-ha", "--drill", "--incident-id", "INC-CRASH-0001", "--time-scale", "300", "--seed", "3"]
     wanted = expected_wave(plan)
 
-    def first_wave_out() -> bool:
+    def first_wave_out_and_more_under_way() -> bool:
         rec = records(engine, "INC-CRASH-0001")
         sent = {(n.group, n.recipient_unit) for n in rec["notifications"]
                 if n.message_kind.startswith("activate-") and n.step == 0 and n.delivered_at is not None}
-        return sent == wanted and len(rec["needs"]) == len(plan.all_needs()) and bool(rec["reservations"])
+        return (sent == wanted and len(rec["needs"]) == len(plan.all_needs()) and bool(rec["reservations"])
+                and bool(under_way(rec["notifications"])))
 
+    (tmp_path / "slow").mkdir()
+    (tmp_path / "slow" / "sitecustomize.py").write_text(SLOW_SENDS)
+    slow_env = {**env, "PYTHONPATH": os.pathsep.join([str(tmp_path / "slow"), str(REPO)])}
     with open(tmp_path / "first.log", "wb") as log:
-        first = subprocess.Popen([*command, "--hold"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        first = subprocess.Popen([*command, "--hold"], env=slow_env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                                  start_new_session=True)
         try:
             deadline = time.monotonic() + 90
-            while not first_wave_out():
+            while not first_wave_out_and_more_under_way():
                 assert first.poll() is None, (tmp_path / "first.log").read_text(errors="replace")[-3000:]
-                assert time.monotonic() < deadline, "the first wave never went out"
+                assert time.monotonic() < deadline, "the first wave never went out, or nothing more was sent"
                 time.sleep(0.1)
         finally:
             os.killpg(first.pid, signal.SIGKILL)  # kill -9: no clean-up of any kind
@@ -99,6 +124,7 @@ def test_a_run_killed_mid_run_and_restarted_does_everything_once(prefect_api, cl
     assert first.returncode == -signal.SIGKILL
 
     crashed = records(engine, "INC-CRASH-0001")
+    assert under_way(crashed["notifications"]), "killed while messages were under way"
     with session_scope(engine) as session:
         assert session.get(Incident, "INC-CRASH-0001").status is IncidentStatus.open
     held = held_by_incident(engine)
@@ -118,6 +144,12 @@ def test_a_run_killed_mid_run_and_restarted_does_everything_once(prefect_api, cl
                                for n in rec["notifications"] if n.idempotency_key in sent_before), \
         "nothing delivered before the crash was sent again"
     assert first_wave(rec["notifications"]) == Counter(dict.fromkeys(wanted, 1)), "each first-wave activation once"
+    pending = [(n.idempotency_key, n.lease_holder, n.created_at, n.sent_at) for n in rec["notifications"]
+               if n.delivered_at is None and (n.failed_at is None or not n.last_error)]
+    assert not pending, "every row delivered or recorded failed with its reason: none left pending"
+    taken_over = {n.idempotency_key for n in under_way(crashed["notifications"])}
+    assert all(n.delivered_at is not None or n.last_error for n in rec["notifications"]
+               if n.idempotency_key in taken_over), "what was under way at the kill was taken over and sent"
     before = {n.idempotency_key: n.id for n in crashed["notifications"]}
     assert all(before.get(n.idempotency_key, n.id) == n.id for n in rec["notifications"]), "rows were reused"
 

@@ -6,6 +6,8 @@
     texts       what a liaison reads (zh-CN first)
     sender      one AsyncClient (the only HTTP), bounded concurrency, retries what a channel calls retryable,
                 fallbacks, rows recorded
+    leases      who holds a sending lease, and whether that holder is gone
+    lease_keeper  a sender's leases: claimed, renewed while sending, waited for or taken over
     escalation  notify_units / send_wave: a group's wave, the wait for acks, the chain, per-unit outcomes
     ack         acknowledging by token (web service, JSON API, CLI)
     check       the liaison communication check

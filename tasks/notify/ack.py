@@ -1,32 +1,54 @@
 """Acknowledging a message by its token: shared by the web service, the JSON API and `parklink ack`.
 
-    AckRefused(ParkLinkError)   nothing was changed; `reason` and the HTTP `status` say why:
-        malformed 400 · forged 403 · expired 410 · used 409 · finished 410 (the check is over) · invalid 422
+    AckRefused(ParkLinkError)   nothing was changed; `reason` (a `Refusal`) and the HTTP `status` say why:
+        malformed 400 · forged 403 · cross_origin 403 (a POST from another site) · expired 410 · used 409 ·
+        undelivered 409 (the message never reached anyone) · finished 410 (the check is over) ·
+        closed 410 (the incident is stood down) · invalid 422
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Engine
 
 from models.db import session_scope
 from models.errors import ParkLinkError
-from models.notification import Notification
+from models.incident_store import incident_closed
+from models.notification import ContextKind, Notification
 from models.notification_store import get_check, get_notification, record_ack
 from models.types import utcnow
 from tasks.notify.sender import ack_secret
 from tasks.notify.tokens import TokenError, read_token, verify_token
 
-STATUS = {"malformed": 400, "forged": 403, "expired": 410, "used": 409, "finished": 410, "invalid": 422}
+
+class Refusal(StrEnum):
+    malformed = "malformed"
+    forged = "forged"
+    cross_origin = "cross_origin"
+    expired = "expired"
+    used = "used"
+    undelivered = "undelivered"
+    finished = "finished"
+    closed = "closed"
+    invalid = "invalid"
+
+
+STATUS = {Refusal.malformed: 400, Refusal.forged: 403, Refusal.cross_origin: 403, Refusal.expired: 410,
+          Refusal.used: 409, Refusal.undelivered: 409, Refusal.finished: 410, Refusal.closed: 410,
+          Refusal.invalid: 422}
 MAX_ETA_MIN = 24 * 60
 MAX_NOTE = 500
+_MINUTES = re.compile(r"0|[1-9][0-9]{0,4}", re.ASCII)  # one spelling per number: no sign, no leading zero
 
 
 class AckRefused(ParkLinkError):
     def __init__(self, reason: str, message: str, row: Notification | None = None):
         super().__init__(message)
-        self.reason, self.status, self.row = reason, STATUS[reason], row
+        self.reason = Refusal(reason)
+        self.status, self.row = STATUS[self.reason], row
 
 
 def _load(session, token: str, secret: str, now: datetime) -> Notification:
@@ -66,28 +88,39 @@ def _open(session, token: str, secret: str, now: datetime) -> Notification:
 
 def _refuse_if_closed(session, row: Notification) -> None:
     if row.acked_at is not None:
-        raise AckRefused("used", f"already acknowledged at {row.acked_at.isoformat(timespec='seconds')}", row)
+        raise AckRefused(Refusal.used, f"already acknowledged at {row.acked_at.isoformat(timespec='seconds')}", row)
+    if row.delivered_at is None and row.lease_until is None:  # under way, it may be read before it is recorded
+        raise AckRefused(Refusal.undelivered, "this message was never delivered", row)
     if row.check_id is not None:
         check = get_check(session=session, check_id=row.check_id)
         if check is not None and check.finished_at is not None:
-            raise AckRefused("finished", "this liaison check is already finished", row)
+            raise AckRefused(Refusal.finished, "this liaison check is already finished", row)
+    if row.context_kind == ContextKind.incident and incident_closed(session=session, incident_id=row.context_id):
+        raise AckRefused(Refusal.closed, f"incident {row.context_id} is already stood down", row)
+
+
+def _minutes(eta_min) -> int:
+    """Whole minutes as JSON gives them (an int) or as a form does (ASCII digits, no sign, no leading zero)."""
+    if isinstance(eta_min, int) and not isinstance(eta_min, bool):
+        return eta_min
+    text = eta_min.strip() if isinstance(eta_min, str) else None
+    if text is None or not _MINUTES.fullmatch(text):
+        raise AckRefused(Refusal.invalid, f"ETA `{eta_min}`: give whole minutes, 0–{MAX_ETA_MIN}")
+    return int(text)
 
 
 def validate(eta_min, note) -> tuple[int | None, str | None]:
     if eta_min in ("", None):
         eta = None
     else:
-        try:
-            eta = int(str(eta_min).strip())
-        except ValueError:
-            raise AckRefused("invalid", f"ETA `{eta_min}`: give whole minutes, 0–{MAX_ETA_MIN}") from None
+        eta = _minutes(eta_min)
         if not 0 <= eta <= MAX_ETA_MIN:
-            raise AckRefused("invalid", f"ETA {eta}: give whole minutes, 0–{MAX_ETA_MIN}")
+            raise AckRefused(Refusal.invalid, f"ETA {eta}: give whole minutes, 0–{MAX_ETA_MIN}")
     if note is not None and not isinstance(note, str):
-        raise AckRefused("invalid", "note: give text")
+        raise AckRefused(Refusal.invalid, "note: give text")
     text = (note or "").strip() or None
     if text is not None and len(text) > MAX_NOTE:
-        raise AckRefused("invalid", f"note: {len(text)} characters; at most {MAX_NOTE}")
+        raise AckRefused(Refusal.invalid, f"note: {len(text)} characters; at most {MAX_NOTE}")
     return eta, text
 
 
@@ -103,7 +136,7 @@ def acknowledge(engine: Engine, token: str, *, settings, eta_min=None, note: str
         if not record_ack(session=session, notification_id=row.id, eta_min=eta, note=text, via=via, now=now):
             current = get_notification(session=session, notification_id=row.id)  # lost a race, or the check closed
             _refuse_if_closed(session, current)
-            raise AckRefused("used", "already acknowledged", current)
+            raise AckRefused(Refusal.used, "already acknowledged", current)
         return get_notification(session=session, notification_id=row.id)
 
     return _run(engine, work)

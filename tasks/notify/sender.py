@@ -8,7 +8,12 @@ not configured) moves on to the next channel at once. The sender is the only thi
 
 Idempotency: `prepare` finds or creates one row per idempotency key; `deliver` first takes a lease with a
 conditional UPDATE that only succeeds on an undelivered row, so a retry or a re-run never sends a delivered
-message again and two senders never send the same row at once.
+message again and two senders never send the same row at once. The lease names its holder, is short
+(`LEASE_S`) and renewed by a heartbeat while the sender works (tasks/notify/lease_keeper.py); a row leased to
+a holder that is gone (killed) or whose lease expired is taken over, and a row a live sender holds is waited
+for (bounded) until that sender records its outcome. So after `deliver` every row is delivered or failed
+with its reason, unless another live sender still holds it; and the first `deliver` in a context also takes
+over that context's orphans (rows a killed run had claimed or queued), so a re-run leaves none pending.
 
     ParkLinkError      raised by `prepare` when the acknowledgement service is not configured
     (nothing else)     `deliver` never raises for a recipient: the row says delivered or failed, and why
@@ -29,9 +34,13 @@ from models.db import session_scope
 from models.directory import Liaison
 from models.errors import ParkLinkError
 from models.notification import ContextKind, Notification, idempotency_key
-from models.notification_store import claim_for_sending, get_or_create_notification, record_outcome
+from models.notification_store import (
+    get_or_create_notification,
+    record_outcome,
+)
 from models.types import utcnow
 from tasks.notify.channels import ChannelError, Channels, Envelope, Fault, Outcome, Reply, WireRequest
+from tasks.notify.lease_keeper import LEASE_S, LeaseKeeper
 from tasks.notify.texts import Message, compose
 from tasks.notify.tokens import issue_token
 
@@ -78,7 +87,8 @@ def ack_url(settings, row: Notification) -> str:
 class Sender:
     """Use as `async with Sender(engine, settings) as sender:`; pass `client` to share one AsyncClient."""
 
-    def __init__(self, engine: Engine, settings, client: httpx.AsyncClient | None = None):
+    def __init__(self, engine: Engine, settings, client: httpx.AsyncClient | None = None, *,
+                 lease_s: float = LEASE_S):
         self.engine, self.settings = engine, settings
         self.channels = Channels(settings)  # every channel configured now: a broken one is found before sending
         self._client, self._own_client = client, client is None
@@ -86,17 +96,21 @@ class Sender:
         self._liaisons: dict[int, Liaison] = {}
         self._pending: list = []
         self._write_lock = asyncio.Lock()
+        self._swept: set[tuple[str, str]] = set()  # contexts whose orphans this sender has taken over
         channels = len(self.channels)
         per_channel = (settings.notify_retries + 1) * (settings.notify_timeout_s + min(30.0, settings.notify_backoff_s * 8))
-        self._lease_s = min(3600.0, channels * per_channel + 60)
+        # how long another live sender may take for a row before this one stops waiting for its outcome
+        self.leases = LeaseKeeper(engine, lease_s=lease_s, wait_s=min(3600.0, channels * per_channel + 60))
 
     async def __aenter__(self) -> Sender:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self.settings.notify_timeout_s, follow_redirects=False,
                                              headers={"User-Agent": "ParkLink/0.1"})
+        self.leases.start()
         return self
 
     async def __aexit__(self, *exc) -> None:
+        self.leases.stop()
         if self._own_client and self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -117,7 +131,8 @@ class Sender:
                     check_id=int(ctx.id) if ctx.kind == ContextKind.check else None, message_kind=message.kind,
                     step=target.step, escalation_target=target.label, parent_id=target.parent_id, unit=target.unit,
                     recipient_unit=li.unit, liaison_id=li.id, liaison_name=li.name, liaison_role=str(li.role),
-                    expires_at=utcnow() + timedelta(seconds=self.settings.ack_ttl_s)))
+                    expires_at=utcnow() + timedelta(seconds=self.settings.ack_ttl_s),
+                    lease_holder=self.leases.holder))  # queued by this sender: no other takes it while it lives
                 if created:
                     row.text = compose(self.settings.lang, message=message, recipient=li.name,
                                        ack_url=ack_url(self.settings, row), subject_unit=target.subject_name,
@@ -134,7 +149,22 @@ class Sender:
         if missing:
             await asyncio.to_thread(self._load_liaisons, missing)
         claimed = await asyncio.to_thread(self._claim, [r.id for r in rows])  # one transaction for the wave
-        return list(await asyncio.gather(*(self._deliver_one(r.id, claimed.get(r.id)) for r in rows)))
+        orphans = await asyncio.to_thread(self._orphans, rows)
+        sent = await asyncio.gather(*(self._deliver_one(r.id, claimed.get(r.id)) for r in rows),
+                                    *(self._deliver_one(i, row) for i, row in orphans.items()))
+        return list(sent[:len(rows)])
+
+    def _orphans(self, rows: list[Notification]) -> dict[int, Notification]:
+        """Once per context: what a killed sender had claimed or queued in it and nobody alive will send."""
+        out: dict[int, Notification] = {}
+        for ctx in dict.fromkeys((str(r.context_kind), r.context_id) for r in rows):
+            if ctx not in self._swept:
+                self._swept.add(ctx)
+                out.update(self.leases.orphans(*ctx, skip={r.id for r in rows}))
+        missing = {r.liaison_id for r in out.values()} - set(self._liaisons)
+        if missing:
+            self._load_liaisons(missing)
+        return out
 
     def _load_liaisons(self, ids: set[int]) -> None:
         with session_scope(self.engine) as session:
@@ -142,9 +172,7 @@ class Sender:
                 self._liaisons[li.id] = li
 
     def _claim(self, row_ids: list[int]) -> dict[int, Notification]:
-        with session_scope(self.engine) as session:
-            out = {i: claim_for_sending(session=session, notification_id=i, lease_s=self._lease_s) for i in row_ids}
-            return {i: row for i, row in out.items() if row is not None}
+        return self.leases.claim(row_ids)
 
     async def _record(self, row_id: int, **kw) -> Notification:
         """Record one outcome; outcomes that arrive while a write is under way go together in the next one."""
@@ -166,14 +194,19 @@ class Sender:
 
     def _write(self, batch: list) -> list[Notification]:
         with session_scope(self.engine) as session:
-            return [record_outcome(session=session, notification_id=i, **kw) for i, kw, _ in batch]
+            written = [record_outcome(session=session, notification_id=i, holder=self.leases.holder, **kw)
+                       for i, kw, _ in batch]
+        self.leases.released(i for i, _, _ in batch)
+        return written
 
     def _current(self, row_id: int) -> Notification:
         with session_scope(self.engine) as session:
             return session.get(Notification, row_id)
 
     async def _deliver_one(self, row_id: int, claimed: Notification | None) -> Notification:
-        if claimed is None:  # delivered already, or another sender holds the lease
+        if claimed is None:  # delivered already, or another sender holds the lease: its outcome, or take over
+            claimed = await self.leases.claim_or_wait(row_id)
+        if claimed is None:
             return await asyncio.to_thread(self._current, row_id)
         attempts, channel, errors = 0, None, []
         try:

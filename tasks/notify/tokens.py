@@ -7,7 +7,7 @@ be moved to another notification, lengthened, or replayed against another databa
 Pure: no database, no clock unless `now` is omitted.
 
     TokenError            the token is refused; `reason` is one of:
-        malformed         not three base-36/base64url parts
+        malformed         not three canonical parts: base 36 without leading zeros (ASCII only), base64url
         forged            the MAC does not match (altered, forged, or signed with another key)
         expired           the MAC matches but the expiry has passed
 """
@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-_SHAPE = re.compile(r"^([0-9a-z]{1,13})\.([0-9a-z]{1,13})\.([A-Za-z0-9_-]{22})$")
+# Each number has one spelling (no leading zeros, ASCII digits only), so a token is never accepted in a second form.
+_SHAPE = re.compile(r"(0|[1-9a-z][0-9a-z]{0,12})\.(0|[1-9a-z][0-9a-z]{0,12})\.([A-Za-z0-9_-]{22})", re.ASCII)
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -63,7 +64,7 @@ def issue_token(secret: str, notification_id: int, binding: str, expires_at: dat
 
 def read_token(token: str) -> TokenClaims:
     """The claims, NOT yet verified (the caller needs the id to find the binding); raises if malformed."""
-    match = _SHAPE.match(token or "")
+    match = _SHAPE.fullmatch(token or "")
     if not match:
         raise TokenError("malformed", "the acknowledgement link is incomplete or not a ParkLink link")
     return TokenClaims(int(match[1], 36), datetime.fromtimestamp(int(match[2], 36), UTC))
