@@ -168,10 +168,7 @@ async def notify_units(engine: Engine, *, context_kind: str, context_id: str, gr
     waits = _waits(len(chain), deadline_s, step_deadline_s, waits_s, settings.time_scale)
     lang = settings.lang
     async with Sender(engine, settings, client) as sender, AckWatcher(engine, settings.ack_poll_s) as watcher:
-        first = [Target(unit=u, liaison=li, subject_name=directory.name(u, lang))
-                 for u in units if (li := directory.resolve(u, "primary"))]
-        rows = await asyncio.to_thread(sender.prepare, ctx, message, first)
-        rows = {r.unit: r for r in await sender.deliver(rows)}
+        rows = await _first_wave(sender, directory, ctx, message, units, lang)
 
         async def chase(unit: str) -> UnitOutcome:
             out = UnitOutcome(unit)
@@ -208,6 +205,15 @@ async def notify_units(engine: Engine, *, context_kind: str, context_id: str, gr
             return await _finish(engine, out, sent, watcher)
 
         return list(await asyncio.gather(*(chase(u) for u in units)))
+
+
+async def _first_wave(sender: Sender, directory: _Directory, ctx: Context, message: Message, units: list[str],
+                      lang: str) -> dict[str, Notification]:
+    """Each unit's primary liaison messaged at once; unit → its row as recorded (units with no primary: none)."""
+    first = [Target(unit=u, liaison=li, subject_name=directory.name(u, lang))
+             for u in units if (li := directory.resolve(u, "primary"))]
+    rows = await asyncio.to_thread(sender.prepare, ctx, message, first)
+    return {r.unit: r for r in await sender.deliver(rows)}
 
 
 def _waits(steps: int, deadline_s: float, step_deadline_s: float | None, waits_s: list[float] | None,
