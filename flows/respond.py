@@ -27,6 +27,7 @@ from models.incident_store import get_incident, pending_level_changes, set_flow_
 from models.playbook import GroupPlan, PlaybookSet, ResolvedPlan
 from models.report_store import last_report_seq
 from models.types import utcnow
+from tasks.notify.sender import require_drill_gateway
 from tasks.response.assessing import assessment_step
 from tasks.response.closing import give_back_step, record_level_change, release_needs_step, stand_down_step
 from tasks.response.dispatching import dispatch
@@ -184,6 +185,8 @@ async def respond(playbook: str, incident: dict, level: str | None = None, drill
                   consumed: dict[str, int] | None = None) -> ResponseResult:
     report = validated_report(incident).require_place()  # refused before anything is written
     time_scale = check_time_scale(time_scale)
+    if drill:  # a drill never reaches a real channel, whatever the machine's environment says
+        require_drill_gateway(run_settings(lang, time_scale))
     opened = open_incident_step(playbook, report, level, drill, time_scale, lang)
     if opened.closed:
         return _closed(opened)
