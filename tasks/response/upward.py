@@ -19,6 +19,7 @@ from models.park_store import primary_liaison
 from models.playbook import ResolvedPlan
 from models.report_store import ensure_upward_report, mark_report_sent
 from models.types import utcnow
+from tasks.assessment import ReportFacts
 from tasks.notify.escalation import send_wave
 from tasks.notify.texts import Message
 from tasks.response.phases.upward import due_at, report_context, report_sent
@@ -43,9 +44,8 @@ def report_text(run: Run, plan: ResolvedPlan, seq: int, settings, engine) -> str
 
 
 def _result(row) -> UpwardReportResult:
-    complete = row.delivered >= len(row.recipients)
-    return UpwardReportResult(seq=row.seq, due_at=row.due_at, sent_at=row.sent_at,
-                              on_time=bool(row.sent_at and row.sent_at <= row.due_at and complete),
+    facts = ReportFacts(row.seq, row.due_at, row.sent_at, row.delivered, len(row.recipients))
+    return UpwardReportResult(seq=row.seq, due_at=row.due_at, sent_at=row.sent_at, on_time=facts.on_time,
                               delivered=row.delivered, failed=row.failed)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from models.events import Event, UpwardReported
 from models.incident import Incident
 from models.playbook import ResolvedPlan
+from tasks.assessment import ReportFacts
 from tasks.response.context import incident_context, local, pick, plan_context
 from tasks.response.results import Outcome, UpwardReportResult
 from tasks.response.run import Run
@@ -45,7 +46,7 @@ def report_sent(run: Run, plan: ResolvedPlan, seq: int, *, due: datetime, reache
     On time only when it was sent before its deadline and reached every recipient."""
     recipients = plan.upward_reporting.recipients
     undelivered = [u for u in recipients if u not in reached]
-    on_time = now <= due and not undelivered
+    on_time = ReportFacts(seq, due, now, len(recipients) - len(undelivered), len(recipients)).on_time
     event = Event(key=run.key("report", seq), actor=plan.office_unit, at=now,
                   payload=UpwardReported(seq=seq, recipients=recipients, delivered=len(reached), sent=sent,
                                          on_time=on_time, undelivered=undelivered))
