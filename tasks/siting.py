@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.i18n import Msg, both
+from models.events.response import site_text
 from models.position import Position
 from tasks.geo import destination
 
@@ -30,10 +30,9 @@ def site_command_post(*, latitude: float, longitude: float, wind_from_deg: float
     distance = max(float(min_distance_m), float(isolation_radius_m) + (margin_m if isolation_radius_m else 0.0))
     bearing = wind_from_deg % 360 if upwind else (wind_from_deg + 90) % 360
     lat, lon = destination(latitude, longitude, bearing, distance)
-    reason_zh, reason_en = both("{distance} m {side} of the source (bearing {bearing}°), outside the isolation zone",
-                                side=Msg("upwind") if upwind else Msg("crosswind"), bearing=f"{bearing:.0f}",
-                                distance=f"{distance:.0f}")
+    distance, bearing = round(distance, 1), round(bearing, 1)
     return CommandPostSite(
-        latitude=round(lat, 6), longitude=round(lon, 6), distance_m=round(distance, 1), bearing_deg=round(bearing, 1),
-        reason_zh=reason_zh, reason_en=reason_en,
+        latitude=round(lat, 6), longitude=round(lon, 6), distance_m=distance, bearing_deg=bearing,
+        reason_zh=site_text("zh-CN", distance_m=distance, bearing_deg=bearing, upwind=upwind),
+        reason_en=site_text("en", distance_m=distance, bearing_deg=bearing, upwind=upwind),
     )

@@ -41,6 +41,13 @@ class Graded(Payload):
         return tr(lang, "response level {level}: {reason}", level=self.level, reason=self.reason.pick(lang))
 
 
+def site_text(lang: str, *, distance_m: float, bearing_deg: float, upwind: bool) -> str:
+    """Where the command post stands, as people read it (the siting's reason and the log entry say the same)."""
+    side = tr(lang, "upwind") if upwind else tr(lang, "crosswind")
+    return tr(lang, "{distance} m {side} of the source (bearing {bearing}°), outside the isolation zone",
+              distance=format(distance_m, ".0f"), side=side, bearing=format(bearing_deg, ".0f"))
+
+
 class CommandPostSet(Payload):
     kind: ClassVar[EventKind] = EventKind.command_post
     latitude: float
@@ -51,9 +58,7 @@ class CommandPostSet(Payload):
     commander: Texts
 
     def text(self, lang: str, names: Names | None = None) -> str:
-        side = tr(lang, "upwind") if self.upwind else tr(lang, "crosswind")
-        where = tr(lang, "{distance} m {side} of the source (bearing {bearing}°), outside the isolation zone",
-                   distance=format(self.distance_m, ".0f"), side=side, bearing=format(self.bearing_deg, ".0f"))
+        where = site_text(lang, distance_m=self.distance_m, bearing_deg=self.bearing_deg, upwind=self.upwind)
         return tr(lang, "command post set up {where}; commander {commander}; the coordination group runs its office",
                   where=where, commander=self.commander.pick(lang))
 
