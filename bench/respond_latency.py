@@ -133,7 +133,7 @@ async def _bench() -> dict:
     from models.settings import get_settings
     from parklink import engine as engine_manager
     from parklink.cli_respond import _exported
-    from parklink.drill import drill_environment
+    from tasks.drill.environment import drill_environment
     from tasks.response.runtime import library
 
     settings = get_settings()

@@ -10,13 +10,13 @@ import uvicorn
 
 from models.errors import InputError, ParkLinkError
 from models.i18n import N_, tr
-from parklink.ack_service import DETAILS, TITLES, create_app
 from parklink.app import console, print_json, print_table, state
-from parklink.gateway import Behaviour, DrillGateway, parse_delay
-from parklink.serving import LOOPBACK, bind
+from tasks.drill.gateway import Behaviour, DrillGateway, parse_delay
 from tasks.notify.ack import AckRefused, acknowledge
 from tasks.notify.check import CheckReport, run_liaison_check
 from tasks.notify.sender import ack_secret, require_ack_config
+from tasks.web.ack_app import DETAILS, TITLES, create_app
+from tasks.web.serving import LOOPBACK, bind
 
 
 def serve(
@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
 # ---- directory check --live ---------------------------------------------------------------------------------
 
 async def _live(wait_s: float | None, drill: bool, answer_rate: float, seed: int) -> CheckReport:
-    from parklink.drill import drill_environment
+    from tasks.drill.environment import drill_environment
 
     settings, engine = state.settings, state.engine
     if drill or settings.drill_base_url and not settings.ack_base_url:

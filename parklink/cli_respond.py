@@ -25,8 +25,8 @@ from models.playbook import PlaybookInvalid, normalise_un
 from models.position import Position, PositionError
 from parklink import engine as engine_manager
 from parklink.app import err_console, print_json, state
-from parklink.gateway import Behaviour, parse_delay
 from parklink.respond_view import follow, print_result, unreached_line
+from tasks.drill.gateway import Behaviour, parse_delay
 from tasks.response.results import ResponseResult
 from tasks.response.runtime import library as playbook_library
 
@@ -141,7 +141,7 @@ async def _run(playbook: str, report: IncidentReport, level: str | None, drill: 
 
     if drill is None:
         return await follow(state.engine, launch(), quiet=json_out, lang=lang)
-    from parklink.drill import drill_environment
+    from tasks.drill.environment import drill_environment
 
     async with drill_environment(state.engine, state.settings, time_scale=time_scale, **drill.options()) as env:
         with _exported(env.overrides):

@@ -10,9 +10,9 @@ from sqlmodel import select
 from models.db import session_scope
 from models.notification import Notification
 from models.settings import get_settings
-from parklink.ack_service import create_app
-from parklink.gateway import Behaviour, DrillGateway
-from parklink.serving import serve_in_thread
+from tasks.drill.gateway import Behaviour, DrillGateway
+from tasks.web.ack_app import create_app
+from tasks.web.serving import serve_in_thread
 
 SECRETS = {"ack_secret": "test-ack-key", "webhook_secret": "test-webhook-key",
            "dingtalk_secret": "SECtest-dingtalk", "feishu_secret": "test-feishu"}

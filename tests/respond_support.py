@@ -16,7 +16,7 @@ from models.incident import Incident
 from models.notification import Notification
 from models.settings import get_settings
 from parklink.cli_respond import _exported
-from parklink.drill import drill_environment
+from tasks.drill.environment import drill_environment
 from tasks.response.results import ResponseResult
 
 SCALE = 120.0  # a 3-minute escalation step lasts 1.5 s

@@ -17,9 +17,9 @@ from sqlalchemy import update
 from models.db import session_scope
 from models.incident import Incident, IncidentStatus
 from models.notification import Notification
-from parklink.web_guard import Guard
 from tasks.notify import Message, send_wave
 from tasks.notify.tokens import _b36, issue_token
+from tasks.web.guard import Guard
 from tests.notify_fixtures import SECRETS, ack_service, fast_settings, gateway, rows
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.directory import Liaison, Unit
-from parklink.gateway import Behaviour, DrillGateway
+from tasks.drill.gateway import Behaviour, DrillGateway
 from tasks.notify import Message, send_wave
 from tests.notify_fixtures import ack_service, fast_settings, gateway, rows
 

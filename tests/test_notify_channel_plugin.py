@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from parklink.serving import serve_in_thread
 from tasks.notify import Message, send_wave
 from tasks.notify.channels import REGISTRY, Channels
+from tasks.web.serving import serve_in_thread
 from tests import channel_probe
 from tests.notify_fixtures import fast_settings
 from tests.test_notify_channels import ENV, NOW

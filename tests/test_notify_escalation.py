@@ -15,7 +15,7 @@ from sqlmodel import select
 from models.db import session_scope
 from models.directory import Liaison
 from models.errors import InputError
-from parklink.drill import drill_environment
+from tasks.drill.environment import drill_environment
 from tasks.notify import Message, notify_units, parse_chain
 from tests.notify_fixtures import fast_settings, rows
 

@@ -132,8 +132,8 @@ def test_a_drill_without_a_drill_gateway_never_reaches_a_channel(prefect_api, cl
     """A worker whose environment points every channel at a (recording) endpoint and has no drill gateway:
     the drill is refused before anything is written or sent."""
     from flows.respond import respond
-    from parklink.gateway import Behaviour, DrillGateway
-    from parklink.serving import serve_in_thread
+    from tasks.drill.gateway import Behaviour, DrillGateway
+    from tasks.web.serving import serve_in_thread
 
     assert cli("init").exit_code == 0
     recorder = DrillGateway(Behaviour(answer_rate=0.0, error_rate=0.0))

@@ -35,7 +35,7 @@ from models.errors import InputError
 from models.i18n import both
 from models.notification import replay_identity
 from models.types import utcnow
-from parklink.serving import LOOPBACK
+from tasks.web.serving import LOOPBACK
 
 ACK_URL = re.compile(r"https?://[^\s\"'<>\\]+/ack/[0-9a-z]+\.[0-9a-z]+\.[A-Za-z0-9_-]{22}")
 OK = {"wecom": {"errcode": 0, "errmsg": "ok"}, "dingtalk": {"errcode": 0, "errmsg": "ok"},

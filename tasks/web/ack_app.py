@@ -11,7 +11,7 @@ stood-down incident gets a clear page (or JSON) with a 4xx status and changes no
 GET never changes anything, so a chat app's link preview cannot acknowledge for a person. A POST from another
 site (its `Origin`/`Referer` not this service's) is refused with 403; every response, 404s included, forbids
 framing (CSP `frame-ancestors 'none'`, `X-Frame-Options: DENY`); a body over 8 kB is refused with 413 before
-it is read whole (parklink/web_guard.py).
+it is read whole (tasks/web/guard.py).
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from models.i18n import LANGS, LANGUAGE_NAMES, N_, language, tr
 from models.notification import Notification
 from models.templating import sandbox
 from models.types import local_time
-from parklink.web_guard import DEFAULT_MAX_BODY as MAX_BODY
-from parklink.web_guard import Guard, same_origin
 from tasks.notify.ack import MAX_ETA_MIN, MAX_NOTE, AckRefused, Refusal, acknowledge, inspect
+from tasks.web.guard import DEFAULT_MAX_BODY as MAX_BODY
+from tasks.web.guard import Guard, same_origin
 
-# On every response (parklink/web_guard.py). `same-origin`: the page's own POST carries its Origin (with
+# On every response (tasks/web/guard.py). `same-origin`: the page's own POST carries its Origin (with
 # `no-referrer` a browser sends `Origin: null`), and no other site ever sees a link's token in a Referer.
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff",
            "X-Frame-Options": "DENY",
@@ -70,7 +70,7 @@ def _local(dt) -> str:
 
 
 class Pages:
-    """The three pages a liaison may see, rendered from parklink/templates/ack.html.j2 in the page's language."""
+    """The three pages a liaison may see, rendered from tasks/web/templates/ack.html.j2 in the page's language."""
 
     def __init__(self, folder: Path = TEMPLATES):
         self.template = sandbox(folder, autoescape=True).get_template("ack.html.j2")
@@ -112,7 +112,7 @@ def _cross_origin() -> AckRefused:
 
 
 def create_app(engine: Engine, settings) -> Guard:
-    """The service as an ASGI app, its every response guarded (parklink/web_guard.py)."""
+    """The service as an ASGI app, its every response guarded (tasks/web/guard.py)."""
     app = FastAPI(title="ParkLink acknowledgements", docs_url=None, redoc_url=None, openapi_url=None)
     pages = Pages()
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from parklink.ack_service import create_app
-from parklink.gateway import Behaviour, DrillGateway
-from parklink.serving import serve_in_thread
+from tasks.drill.gateway import Behaviour, DrillGateway
+from tasks.web.ack_app import create_app
+from tasks.web.serving import serve_in_thread
 
 
 @dataclass
