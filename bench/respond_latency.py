@@ -132,7 +132,6 @@ async def _bench() -> dict:
     from models.db import get_engine
     from models.settings import get_settings
     from parklink import engine as engine_manager
-    from parklink.cli_respond import _exported
     from tasks.drill.environment import drill_environment
     from tasks.response.runtime import library
 
@@ -144,14 +143,13 @@ async def _bench() -> dict:
     flows, floors = [], []
     try:
         async with drill_environment(engine, settings, answer_rate=1.0, seed=1, time_scale=600.0) as env:
-            with _exported(env.overrides):
-                drilled = get_settings()
-                for n in range(WARMUP + RUNS):
-                    flow = await _flow_run(engine, n)
-                    floor = await _floor_run(engine, drilled, plan, n)
-                    if n >= WARMUP:
-                        flows.append(flow)
-                        floors.append(floor)
+            os.environ["PARKLINK_DRILL_BASE_URL"] = env.gateway_url  # the flow's drill: this gateway, its own acks
+            for n in range(WARMUP + RUNS):
+                flow = await _flow_run(engine, n)
+                floor = await _floor_run(engine, env.settings, plan, n)
+                if n >= WARMUP:
+                    flows.append(flow)
+                    floors.append(floor)
     finally:
         await asyncio.to_thread(engine_manager.stop, settings)
     return {"database": engine.url.get_backend_name(), "server": status.url, "flows": flows, "floors": floors,

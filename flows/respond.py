@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import AsyncExitStack
 
 from prefect import flow
 from prefect.client.orchestration import get_client
@@ -22,22 +23,26 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
 from models.db import session_scope
-from models.incident_report import check_time_scale, validated_report
+from models.drill import DrillPeople
+from models.errors import InputError
+from models.incident_report import IncidentReport, check_time_scale, validated_report
 from models.incident_store import get_incident, pending_level_changes, set_flow_run, stand_down_requested
 from models.playbook import GroupPlan, PlaybookSet, ResolvedPlan
 from models.report_store import last_report_seq
+from models.settings import Lang
 from models.types import utcnow
-from tasks.notify.sender import require_drill_gateway
+from tasks.drill.environment import DrillEnvironment, drill_environment
 from tasks.response.assessing import assessment_step
 from tasks.response.closing import give_back_step, record_level_change, release_needs_step, stand_down_step
 from tasks.response.dispatching import dispatch
 from tasks.response.groups import activate_group, stand_down_groups
+from tasks.response.launch import effective_drill, require_live
 from tasks.response.levels import level_delta
 from tasks.response.opening import command_post_step, open_incident_step
 from tasks.response.phases.upward import due_at
 from tasks.response.results import DispatchResult, GroupResult, Opened, ResponseResult, WorkKey, WorkKind
 from tasks.response.run import Run
-from tasks.response.runtime import close_http_client, db, library, run_settings
+from tasks.response.runtime import close_http_client, db, drill_of, library, run_settings
 from tasks.response.upward import upward_report
 
 POLL_S = 0.5
@@ -180,27 +185,57 @@ def _closed(opened: Opened) -> Completed:
 
 
 @flow(name="respond", flow_run_name=run_name, persist_result=False, log_prints=False)
-async def respond(playbook: str, incident: dict, level: str | None = None, drill: bool = False,
-                  time_scale: float = 1.0, lang: str = "zh-CN", hold: bool = False,
-                  consumed: dict[str, int] | None = None) -> ResponseResult:
-    report = validated_report(incident).require_place()  # refused before anything is written
-    time_scale = check_time_scale(time_scale)
-    if drill:  # a drill never reaches a real channel, whatever the machine's environment says
-        require_drill_gateway(run_settings(lang, time_scale))
+async def respond(playbook: str, incident: IncidentReport, level: str | None = None, drill: bool = False,
+                  time_scale: float | None = None, lang: Lang = "zh-CN", hold: bool = False,
+                  people: DrillPeople | None = None, consumed: dict[str, int] | None = None) -> ResponseResult:
+    """Run a playbook for an incident: command post, the level's working groups, upward reports, dispatch,
+    stand-down and the after-action assessment.
+
+    Args:
+        playbook: the playbook id (each deployment fixes its own)
+        incident: what was reported: where (enterprise code, or latitude and longitude), the chemical's UN
+            number, casualties, first loss estimate, evacuated; an existing incident_id continues that incident
+        level: the response level (I–IV); empty: graded from the report by the playbook's rules
+        drill: a drill sends every message to a drill gateway this run starts itself, never to a real channel
+        time_scale: deadlines shrink by this factor; empty: the drill time scale for a drill, 1 for a live run
+        lang: the language of notices and records, zh-CN or en
+        hold: a drill waits for `parklink stand-down` instead of ending once its first wave is done
+        people: a drill's people, as its drill gateway plays them (who answers, when, what fails)
+        consumed: resources used up by type, recorded at stand-down
+    """
+    engine = db()
+    try:  # refused before anything is written or sent: one line in the run's state
+        report = (incident if isinstance(incident, IncidentReport) else validated_report(incident)).require_place()
+        drill = effective_drill(engine, report, drill)
+        base = run_settings(lang)
+        time_scale = check_time_scale(time_scale if time_scale is not None else
+                                      (base.drill_time_scale if drill else 1.0))
+        if not drill:
+            require_live(engine, run_settings(lang, time_scale))
+    except InputError as exc:
+        return Failed(message=str(exc))
     opened = open_incident_step(playbook, report, level, drill, time_scale, lang)
     if opened.closed:
         return _closed(opened)
     tracker = Tracker()
-    try:
-        return await _run(opened, report, tracker, hold=hold, consumed=consumed)
-    except Exception as exc:  # the run itself broke: stop its work, give back what it holds, say why, fail
-        await tracker.cancel()
-        await close_http_client()
-        give_back_step(opened.run, f"{exc.__class__.__name__}: {exc}")
-        raise
+    async with AsyncExitStack() as stack:
+        try:
+            gateway = None
+            if opened.run.drill:  # its own gateway and acknowledgement service, in this process, on any worker
+                gateway = await stack.enter_async_context(drill_environment(
+                    engine, run_settings(lang), time_scale=opened.run.time_scale, own_ack=True,
+                    **(people or DrillPeople()).options()))
+                stack.enter_context(drill_of(opened.run.incident_id, gateway.overrides))
+            return await _run(opened, report, tracker, hold=hold, consumed=consumed, gateway=gateway)
+        except Exception as exc:  # the run itself broke: stop its work, give back what it holds, say why, fail
+            await tracker.cancel()
+            await close_http_client()
+            give_back_step(opened.run, f"{exc.__class__.__name__}: {exc}")
+            raise
 
 
-async def _run(opened: Opened, report, tracker: Tracker, *, hold: bool, consumed: dict[str, int] | None):
+async def _run(opened: Opened, report, tracker: Tracker, *, hold: bool, consumed: dict[str, int] | None,
+               gateway: DrillEnvironment | None):
     run = opened.run
     await _name_the_run(run)
     playbooks = library(run_settings())
@@ -221,7 +256,8 @@ async def _run(opened: Opened, report, tracker: Tracker, *, hold: bool, consumed
         requisitions=dispatched.requisitions if dispatched else [],
         shortfalls=dispatched.shortfalls if dispatched else [], approval=dispatched.approval if dispatched else None,
         stand_down=stood_down, assessment=assessment, failed={str(k): v for k, v in tracker.failed.items()},
-        unreached=assessment.unreached, undelivered_reports=assessment.undelivered_reports)
+        unreached=assessment.unreached, undelivered_reports=assessment.undelivered_reports,
+        drill_gateway=gateway.count() if gateway is not None else None)
     if tracker.failed:
         return Failed(message="failed: " + "; ".join(f"{k}: {v}" for k, v in result.failed.items()), data=result)
     if not result.reached_everyone:

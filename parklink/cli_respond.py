@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -19,6 +17,7 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.directory import Unit, UnitKind
+from models.drill import DrillPeople
 from models.errors import InputError
 from models.incident_report import IncidentReport, check_incident_id, check_time_scale, validated_report
 from models.playbook import PlaybookInvalid, normalise_un
@@ -27,6 +26,7 @@ from parklink import engine as engine_manager
 from parklink.app import err_console, print_json, state
 from parklink.respond_view import follow, print_result, unreached_line
 from tasks.drill.gateway import Behaviour, parse_delay
+from tasks.response.launch import effective_drill, require_live
 from tasks.response.results import ResponseResult
 from tasks.response.runtime import library as playbook_library
 
@@ -89,63 +89,24 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
                                  evacuated=evacuated, description=description, wind_from_deg=wind_from))
 
 
-@contextmanager
-def _exported(overrides: dict):
-    """Drill settings reach the flow's tasks through the environment (a worker reads the same variables) for
-    this drill only: afterwards the variables are as they were, so a later drill in the same process starts a
-    gateway of its own instead of calling this one's, which is gone."""
-    saved = {}
-    for name, value in overrides.items():
-        var = f"PARKLINK_{name.upper()}"
-        saved[var] = os.environ.get(var)
-        os.environ[var] = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
-    try:
-        yield
-    finally:
-        for var, old in saved.items():
-            if old is None:
-                os.environ.pop(var, None)
-            else:
-                os.environ[var] = old
-
-
-@dataclass(frozen=True)
-class DrillPeople:
-    """How the drill gateway plays the liaisons (and their channels): who answers, when, what fails."""
-
-    answer_rate: float
-    seed: int
-    error_rate: float = 0.0
-    timeout_rate: float = 0.0
-    delay: tuple[float, float] | None = None  # seconds before a person answers (drill default when None)
-
-    def check(self) -> DrillPeople:
-        Behaviour(answer_rate=self.answer_rate, error_rate=self.error_rate, timeout_rate=self.timeout_rate)
-        return self
-
-    def options(self) -> dict:
-        extra = {"delay": self.delay} if self.delay else {}
-        return {"answer_rate": self.answer_rate, "seed": self.seed, "error_rate": self.error_rate,
-                "timeout_rate": self.timeout_rate, **extra}
-
-
-async def _run(playbook: str, report: IncidentReport, level: str | None, drill: DrillPeople | None,
+async def _run(playbook: str, report: IncidentReport, level: str | None, drill: bool, people: DrillPeople | None,
                time_scale: float, lang: str, hold: bool, json_out: bool):
     from flows.respond import respond  # Prefect loads only when a run is launched
 
     async def launch():
-        flow_state = await respond(playbook, report.model_dump(), level=level, drill=drill is not None,
-                                   time_scale=time_scale,
-                                   lang=lang, hold=hold, return_state=True)
+        flow_state = await respond(playbook, report, level=level, drill=drill, time_scale=time_scale, lang=lang,
+                                   hold=hold, people=people, return_state=True)
         return flow_state, await flow_state.aresult(raise_on_failure=False)
 
-    if drill is None:
-        return await follow(state.engine, launch(), quiet=json_out, lang=lang)
-    from tasks.drill.environment import drill_environment
+    return await follow(state.engine, launch(), quiet=json_out, lang=lang)
 
-    async with drill_environment(state.engine, state.settings, time_scale=time_scale, **drill.options()) as env:
-        with _exported(env.overrides):
-            return await follow(state.engine, launch(), quiet=json_out, lang=lang)
+
+def drill_people(answer_rate: float, seed: int, error_rate: float, timeout_rate: float,
+                 delay: str | None) -> DrillPeople:
+    """The drill's people from the options, each bad one refused with the option's name (exit 2)."""
+    Behaviour(answer_rate=answer_rate, error_rate=error_rate, timeout_rate=timeout_rate)
+    return DrillPeople(answer_rate=answer_rate, seed=seed, error_rate=error_rate, timeout_rate=timeout_rate,
+                       delay=parse_delay(delay) if delay is not None else None)
 
 
 def respond_command(
@@ -161,7 +122,8 @@ def respond_command(
     description: Annotated[str, typer.Option("--description")] = "",
     incident_id: Annotated[str | None, typer.Option("--incident-id", help="continue (or name) this incident")] = None,
     wind_from: Annotated[float, typer.Option("--wind-from", help="degrees the wind blows from")] = 315.0,
-    drill: Annotated[bool, typer.Option("--drill", help="drill gateway and ack service in-process; ends by itself")] = False,
+    drill: Annotated[bool, typer.Option("--drill", help="a drill: the run starts its own drill gateway and ack "
+                                                        "service; ends by itself")] = False,
     time_scale: Annotated[float | None, typer.Option("--time-scale", help="deadlines shrink by this factor")] = None,
     hold: Annotated[bool, typer.Option("--hold", help="a drill waits for `parklink stand-down`")] = False,
     answer_rate: Annotated[float, typer.Option("--answer-rate", help="drill: share of liaisons who answer")] = 0.9,
@@ -180,16 +142,15 @@ def respond_command(
                           incident_id=incident_id, wind_from=wind_from)
     scale = check_time_scale(time_scale if time_scale is not None else
                              (state.settings.drill_time_scale if drill else 1.0))
-    people = DrillPeople(answer_rate, seed, error_rate, timeout_rate,
-                         parse_delay(delay) if delay is not None else None).check() if drill else None
-    if not drill:  # a live run must be able to send acknowledgement links: say so before anything starts
-        from tasks.notify.sender import require_ack_config
-
-        require_ack_config(state.settings)
+    people = drill_people(answer_rate, seed, error_rate, timeout_rate, delay) if drill else None
+    drill = effective_drill(state.engine, report, drill)  # an incident that is a drill stays one
+    if not drill:  # a live run that could not reach people, or would reach a drill gateway: said before it starts
+        require_live(state.engine, state.settings)
     engine_manager.ensure(state.settings)
     # The live view is the console; Prefect's own INFO lines still reach the run's log in the UI.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    flow_state, result = asyncio.run(_run(playbook, report, level, people, scale, state.lang, hold, json_out))
+    flow_state, result = asyncio.run(_run(playbook, report, level, drill, people, scale, state.lang, hold,
+                                             json_out))
     if not isinstance(result, ResponseResult):
         raise InputError(f"the run ended {flow_state.type.value}: {flow_state.message}")
     result = result.model_copy(update={"state": flow_state.type.value, "ui_url": ui_link(result.flow_run_id)})

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from collections import Counter
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from sqlmodel import select
 
 from models.db import session_scope
+from models.directory import Liaison
 from models.dispatch import DispatchNeed, Reservation
 from models.event_store import events
 from models.incident import Incident
 from models.notification import Notification
 from models.settings import get_settings
-from parklink.cli_respond import _exported
-from tasks.drill.environment import drill_environment
+from tasks.drill.gateway import Behaviour, DrillGateway
 from tasks.response.results import ResponseResult
+from tasks.web.ack_app import create_app
+from tasks.web.serving import serve_in_thread
 
 SCALE = 120.0  # a 3-minute escalation step lasts 1.5 s
 # People who answer do so within 15–60 park seconds (0.1–0.5 s here): inside every first escalation step (2 min
@@ -32,27 +37,63 @@ class Drill:
     gateway: dict
 
 
+DRILL_VARS = ("DRILL_BASE_URL", "ACK_BASE_URL", "ACK_SECRET", "WEBHOOK_SECRET", "DINGTALK_SECRET", "FEISHU_SECRET")
+
+
+@contextmanager
+def people_at(settings, *, answer_rate: float, seed: int, time_scale: float, error_rate: float = 0.0,
+              timeout_rate: float = 0.0, delay=PROMPT, slow_s: float | None = None):
+    """A drill gateway on loopback playing the liaisons (and their channels): (gateway, its URL)."""
+    gateway = DrillGateway(Behaviour(answer_rate=answer_rate, delay=delay, error_rate=error_rate,
+                                     timeout_rate=timeout_rate, slow_s=slow_s or settings.notify_timeout_s * 2,
+                                     seed=seed, time_scale=time_scale))
+    with serve_in_thread(gateway.app, name="drill gateway") as url:
+        yield gateway, url
+
+
+def live_channels(engine, monkeypatch, url: str) -> None:
+    """Every real channel's endpoint at `url` (a loopback gateway that records and plays people), as a park
+    configures its own: WeCom, DingTalk, Feishu, SMS by their PARKLINK_*_URL, webhooks by the liaisons' addresses."""
+    for name, path in (("WECOM", "wecom/send"), ("DINGTALK", "dingtalk/send"), ("FEISHU", "feishu/hook"),
+                       ("SMS", "sms/send")):
+        monkeypatch.setenv(f"PARKLINK_{name}_URL", f"{url}/{path}")
+    for name in ("ACK_SECRET", "WEBHOOK_SECRET"):
+        monkeypatch.setenv(f"PARKLINK_{name}", secrets.token_urlsafe(32))
+    with session_scope(engine) as session:
+        for liaison in session.exec(select(Liaison).where(Liaison.webhook.is_not(None))).all():
+            if not liaison.webhook.startswith(url):
+                liaison.webhook = f"{url}/webhook?to={quote(liaison.webhook, safe='')}"
+                session.add(liaison)
+
+
 async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level: str | None = None, seed: int = 1,
                     answer_rate: float = 0.8, time_scale: float = SCALE, hold: bool = False, during=None,
                     drill: bool = True, **faults) -> Drill:
-    """A drill of the real flow on the test harness's engine, people played by the drill gateway (`faults`: its
-    error_rate, timeout_rate, delay, as `parklink respond --drill` takes them)."""
+    """A run of the real flow on the test harness's engine, people played by a loopback drill gateway (`faults`:
+    its error_rate, timeout_rate, delay, as `parklink respond --drill` takes them). A drill is told to use it as an
+    external drill gateway (PARKLINK_DRILL_BASE_URL) and starts its own acknowledgement service; a live run
+    (`drill=False`) reaches it as every real channel's endpoint, with an acknowledgement service the test starts."""
     from flows.respond import respond
 
     monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
-    for name in ("DRILL_BASE_URL", "ACK_BASE_URL", "ACK_SECRET", "WEBHOOK_SECRET", "DINGTALK_SECRET", "FEISHU_SECRET"):
+    for name in DRILL_VARS:
         monkeypatch.delenv(f"PARKLINK_{name}", raising=False)  # a new drill: its own gateway and keys
-    faults.setdefault("delay", PROMPT)
-    async with drill_environment(engine, get_settings(), answer_rate=answer_rate, seed=seed,
-                                 time_scale=time_scale, **faults) as env:
-        with _exported(env.overrides):  # the drill's settings reach the flow the way the CLI passes them
-            run = asyncio.ensure_future(respond(playbook, incident, level=level, drill=drill, time_scale=time_scale,
-                                                hold=hold, return_state=True))
-            if during is not None:
-                await during(run)
-            state = await run
-            result = await state.aresult(raise_on_failure=False)
-        return Drill(state, result, env.gateway.snapshot())
+    with ExitStack() as stack:
+        gateway, url = stack.enter_context(people_at(get_settings(), answer_rate=answer_rate, seed=seed,
+                                                     time_scale=time_scale, **faults))
+        if drill:
+            monkeypatch.setenv("PARKLINK_DRILL_BASE_URL", url)
+        else:
+            live_channels(engine, monkeypatch, url)
+            ack = stack.enter_context(serve_in_thread(create_app(engine, get_settings()), name="ack service"))
+            monkeypatch.setenv("PARKLINK_ACK_BASE_URL", ack)
+        run = asyncio.ensure_future(respond(playbook, incident, level=level, drill=drill, time_scale=time_scale,
+                                            hold=hold, return_state=True))
+        if during is not None:
+            await during(run)
+        state = await run
+        result = await state.aresult(raise_on_failure=False)
+        return Drill(state, result, gateway.snapshot())
 
 
 def records(engine, incident_id: str) -> dict:

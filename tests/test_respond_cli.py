@@ -296,8 +296,25 @@ def test_a_live_run_without_acknowledgement_settings_is_refused_before_it_starts
     for name in ("PARKLINK_ACK_BASE_URL", "PARKLINK_ACK_SECRET", "PARKLINK_DRILL_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
-    line = one_error_line(cli("respond", "fire", "--enterprise", "qy-jh"), code=1)
+    line = one_error_line(cli("respond", "fire", "--enterprise", "qy-jh"), code=2)
     assert "PARKLINK_ACK_BASE_URL is not set" in line
+    assert counts(engine)["Incident"] == 0 and not (tmp_path / "home" / "prefect").exists()
+
+
+def test_a_live_run_is_refused_where_a_drill_gateway_or_an_unconfigured_channel_would_take_its_messages(
+        cli, engine, monkeypatch, tmp_path):
+    cli("init")
+    monkeypatch.setenv("PARKLINK_ACK_BASE_URL", "https://ack.park.example")
+    monkeypatch.setenv("PARKLINK_ACK_SECRET", "s" * 32)
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setenv("PARKLINK_DRILL_BASE_URL", "http://127.0.0.1:8765")
+    line = one_error_line(cli("respond", "fire", "--enterprise", "qy-jh"), code=2)
+    assert "never sends to a drill gateway" in line and "PARKLINK_DRILL_BASE_URL" in line
+    monkeypatch.delenv("PARKLINK_DRILL_BASE_URL")
+    for name in ("PARKLINK_SMS_URL", "PARKLINK_WEBHOOK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    line = one_error_line(cli("respond", "fire", "--enterprise", "qy-jh"), code=2)
+    assert "PARKLINK_SMS_URL is not set" in line and "PARKLINK_WEBHOOK_SECRET is not set" in line
     assert counts(engine)["Incident"] == 0 and not (tmp_path / "home" / "prefect").exists()
 
 

@@ -126,27 +126,3 @@ def test_every_channel_failing_says_nobody_was_reached(prefect_api, cli, engine,
         u for g in result.groups for u in g.units}
     assert {r.recipient for r in result.undelivered_reports} and all(g.notified == 0 for g in result.groups)
     assert result.assessment.kpis["ack_rate"] == 0 and result.assessment.kpis["first_report_min"] is None
-
-
-def test_a_drill_without_a_drill_gateway_never_reaches_a_channel(prefect_api, cli, engine, monkeypatch):
-    """A worker whose environment points every channel at a (recording) endpoint and has no drill gateway:
-    the drill is refused before anything is written or sent."""
-    from flows.respond import respond
-    from tasks.drill.gateway import Behaviour, DrillGateway
-    from tasks.web.serving import serve_in_thread
-
-    assert cli("init").exit_code == 0
-    recorder = DrillGateway(Behaviour(answer_rate=0.0, error_rate=0.0))
-    with serve_in_thread(recorder.app, name="channel recorder") as url:
-        for name, path in (("WECOM_URL", "/wecom/send"), ("DINGTALK_URL", "/dingtalk/send"),
-                           ("FEISHU_URL", "/feishu/hook"), ("SMS_URL", "/sms/send")):
-            monkeypatch.setenv(f"PARKLINK_{name}", url + path)
-        monkeypatch.setenv("PARKLINK_ACK_BASE_URL", "http://127.0.0.1:9")
-        monkeypatch.setenv("PARKLINK_ACK_SECRET", "s" * 32)
-        monkeypatch.delenv("PARKLINK_DRILL_BASE_URL", raising=False)
-        state = asyncio.run(respond("hazmat-leak", {**INCIDENT, "incident_id": "INC-FAULT-0005"}, level="IV",
-                                    drill=True, time_scale=120.0, return_state=True))
-        assert state.is_failed() and "drill gateway" in state.message, state.message
-        assert recorder.snapshot()["requests"] == [], "no channel endpoint was called"
-    with session_scope(engine) as session:
-        assert session.get(Incident, "INC-FAULT-0005") is None, "nothing written"

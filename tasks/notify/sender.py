@@ -32,7 +32,7 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.directory import Liaison
-from models.errors import InputError, ParkLinkError
+from models.errors import ParkLinkError
 from models.notification import ContextKind, Notification, idempotency_key
 from models.notification_store import (
     get_or_create_notification,
@@ -76,14 +76,6 @@ def require_ack_config(settings) -> None:
     if not settings.ack_base_url:
         raise ParkLinkError("PARKLINK_ACK_BASE_URL is not set: point it at `parklink serve` (or run a drill)")
     ack_secret(settings)
-
-
-def require_drill_gateway(settings) -> None:
-    """A drill sends only to a drill gateway: without one, it never calls a configured channel endpoint."""
-    if not settings.drill_base_url:
-        raise InputError("a drill sends only to a drill gateway, and PARKLINK_DRILL_BASE_URL is not set: launch it "
-                         "with `parklink respond --drill` (which starts one) or point PARKLINK_DRILL_BASE_URL at "
-                         "`parklink gateway`; nothing was sent", exit_code=2)
 
 
 def ack_url(settings, row: Notification) -> str:

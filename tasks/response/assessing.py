@@ -31,7 +31,7 @@ from tasks.response.phases import closing as closing_phase
 from tasks.response.phases import groups as groups_phase
 from tasks.response.results import AssessmentResult
 from tasks.response.run import Run
-from tasks.response.runtime import db, run_settings, unit_names
+from tasks.response.runtime import db, settings_for, unit_names
 
 
 def write_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> AssessmentResult:
@@ -81,7 +81,7 @@ def kpi_table(result: AssessmentResult) -> list[dict[str, object]]:
 
 @task(name="assessment", cache_policy=NO_CACHE)
 async def assessment_step(run: Run, plan: ResolvedPlan, failed_groups: dict[str, str]) -> AssessmentResult:
-    settings = run_settings(run.lang, run.time_scale)
+    settings = settings_for(run)
     engine = db(settings)
     with session_scope(engine) as session:
         record_events(session=session, incident=run.incident_id, events=groups_phase.failed(run, failed_groups))

@@ -31,7 +31,7 @@ from tasks.notify.texts import Message
 from tasks.response.phases import dispatch as phase
 from tasks.response.results import Approval, DispatchResult
 from tasks.response.run import Run
-from tasks.response.runtime import db, run_settings
+from tasks.response.runtime import db, settings_for
 
 
 async def _approved_in_ui(incident_id: str) -> bool:
@@ -93,7 +93,7 @@ async def _wait_for_approval(engine, settings, run: Run, plan: ResolvedPlan, pen
 
 @task(name="dispatch", cache_policy=NO_CACHE)
 async def dispatch(run: Run, plan: ResolvedPlan, needs: list[Need], wait_for_approval: bool = True) -> DispatchResult:
-    settings = run_settings(run.lang, run.time_scale)
+    settings = settings_for(run)
     engine = db(settings)
     await asyncio.to_thread(_reserve, engine, settings, run, plan, needs)
     auto = await asyncio.to_thread(_approve_pending, engine, run.incident_id, phase.approval_threshold(run, plan))

@@ -30,7 +30,7 @@ from tasks.response.context import (
 from tasks.response.phases import groups as phase
 from tasks.response.results import GroupResult
 from tasks.response.run import Run
-from tasks.response.runtime import db, http_client, park_context, render_file, run_settings, unit_names
+from tasks.response.runtime import db, http_client, park_context, render_file, settings_for, unit_names
 
 STAND_DOWN_TEMPLATE = "group-stand-down"
 
@@ -52,7 +52,7 @@ def notice_text(run: Run, plan: ResolvedPlan, group: GroupPlan, template: str, s
 async def stand_down_groups(run: Run, before: ResolvedPlan, after: ResolvedPlan, keys: list[str]) -> int:
     """A lowered level: the groups it no longer has are told they are stood down (their units' primaries);
     how many people were messaged."""
-    settings = run_settings(run.lang, run.time_scale)
+    settings = settings_for(run)
     engine = db(settings)
     sent = 0
     for key in keys:
@@ -73,7 +73,7 @@ async def stand_down_groups(run: Run, before: ResolvedPlan, after: ResolvedPlan,
 async def activate_group(run: Run, plan: ResolvedPlan, group: GroupPlan,
                          only_units: list[str] | None = None) -> GroupResult:
     """Notify the group's units (or `only_units`, for a level change), wait for acks, escalate; the outcome."""
-    settings = run_settings(run.lang, run.time_scale)
+    settings = settings_for(run)
     engine = db(settings)
     units = unit_codes(group.units, run.enterprise)
     if only_units is not None:

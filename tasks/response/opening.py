@@ -25,7 +25,6 @@ from models.incident_store import (
 from models.park_store import get_unit
 from models.playbook import ResolvedPlan
 from models.types import utcnow
-from tasks.notify.sender import require_drill_gateway
 from tasks.response.phases.opening import (
     choose_level,
     command_post,
@@ -49,8 +48,6 @@ def _continued(session, playbook: str, report: IncidentReport) -> Opened | None:
     run = Run(incident_id=existing.id, playbook=playbook, level=existing.level, lang=existing.lang,
               time_scale=existing.time_scale, drill=existing.drill, enterprise=existing.enterprise)
     closed = existing.status is IncidentStatus.closed
-    if existing.drill and not closed:  # an incident that is a drill stays one, however it is run again
-        require_drill_gateway(run_settings(existing.lang, existing.time_scale))
     if not closed:  # a closed incident sends, reserves and records nothing new
         record_events(session=session, incident=existing.id, events=[resumed_event(run, utcnow())])
     return Opened(run=run, created=False, closed=closed, playbook_hash=existing.playbook_hash,

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.allocation import StandDownResult
+from models.drill import GatewayCount
 from models.events import Event, Texts, UnitStatus
 from tasks.assessment import KpiCheck
 from tasks.response.run import Run
@@ -182,6 +183,7 @@ class ResponseResult(Result):
     unreached: list[Unreached] = Field(default_factory=list)
     undelivered_reports: list[Undelivered] = Field(default_factory=list)
     closed: bool = False  # the incident was closed before this run: it did nothing
+    drill_gateway: GatewayCount | None = None  # a drill's own gateway: what it received
     state: str = ""
     ui_url: str | None = None
 

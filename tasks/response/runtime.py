@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import httpx
 from sqlalchemy import Engine
 
 from models.db import create_schema, get_engine, session_scope
+from models.errors import ParkLinkError
 from models.park_store import get_park, playbook_catalog
 from models.park_store import unit_names as store_unit_names
 from models.playbook import Catalog, PlaybookSet, load_playbooks
@@ -18,8 +21,8 @@ from models.settings import Settings, get_settings
 from models.templating import sandbox, template_path
 from tasks.response.run import Run
 
-__all__ = ["Run", "catalog", "close_http_client", "db", "http_client", "library", "render_file", "run_settings",
-           "unit_names"]
+__all__ = ["Run", "catalog", "close_http_client", "db", "drill_of", "http_client", "library", "render_file",
+           "run_settings", "settings_for", "unit_names"]
 
 
 def run_settings(lang: str = "zh-CN", time_scale: float = 1.0) -> Settings:
@@ -31,6 +34,35 @@ def run_settings(lang: str = "zh-CN", time_scale: float = 1.0) -> Settings:
 @lru_cache(maxsize=16)
 def _settings(env: tuple, lang: str, time_scale: float) -> Settings:
     return get_settings(lang=lang, time_scale=time_scale)
+
+
+# incident id → what its drill environment overrides (gateway, ack service, drill-only keys), in the process of the
+# drill's flow run, where its tasks run. Set by `drill_of` for the run's lifetime.
+_drills: dict[str, dict] = {}
+
+
+@contextmanager
+def drill_of(incident_id: str, overrides: dict) -> Iterator[None]:
+    """While the block runs, the incident's tasks send through this drill environment."""
+    _drills[incident_id] = overrides
+    try:
+        yield
+    finally:
+        if _drills.get(incident_id) is overrides:
+            del _drills[incident_id]
+
+
+def settings_for(run: Run) -> Settings:
+    """The settings a task of `run` sends with. A drill: its own drill environment's, never a configured channel
+    endpoint (no environment → ParkLinkError, nothing sent). A live run: the machine's, never a drill gateway."""
+    settings = run_settings(run.lang, run.time_scale)
+    if not run.drill:
+        return settings.model_copy(update={"drill_base_url": None}) if settings.drill_base_url else settings
+    overrides = _drills.get(run.incident_id)
+    if overrides is None or not overrides.get("drill_base_url"):
+        raise ParkLinkError(f"drill {run.incident_id}: no drill gateway in this process (a drill's tasks run in "
+                            "its flow run's process); nothing was sent")
+    return settings.model_copy(update=overrides)
 
 
 _clients: dict[int, httpx.AsyncClient] = {}

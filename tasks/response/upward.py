@@ -25,7 +25,7 @@ from tasks.notify.texts import Message
 from tasks.response.phases.upward import due_at, report_context, report_sent
 from tasks.response.results import UpwardReportResult
 from tasks.response.run import Run
-from tasks.response.runtime import db, http_client, park_context, render_file, run_settings, unit_names
+from tasks.response.runtime import db, http_client, park_context, render_file, settings_for, unit_names
 
 MAX_MEASURES = 12  # entries of the activity log a report lists as measures taken
 
@@ -51,7 +51,7 @@ def _result(row) -> UpwardReportResult:
 
 @task(name="upward report", cache_policy=NO_CACHE)
 async def upward_report(run: Run, plan: ResolvedPlan, seq: int = 1) -> UpwardReportResult:
-    settings = run_settings(run.lang, run.time_scale)
+    settings = settings_for(run)
     engine = db(settings)
     with session_scope(engine) as session:
         incident = get_incident(session=session, incident_id=run.incident_id)

@@ -49,3 +49,24 @@ class Channels:
 
     def read(self, channel: str, reply: Reply) -> Answer:
         return self._modules[channel].read(reply)
+
+
+PROBE = Envelope(key="probe", notification_id=0, kind="probe", context_kind="probe", context_id="probe", group="",
+                 unit="probe", recipient_name="probe", recipient_role="primary", phone="10000000000", text="probe",
+                 ack_url="https://ack.invalid/ack/probe")
+
+
+def unconfigured(settings: Settings, channels: set[str], *, now: datetime) -> list[str]:
+    """Why each of `channels` could not send with these settings (no endpoint, no signing key): each one builds a
+    request to a placeholder address, so a channel module's own checks say it. Empty when every one can send."""
+    try:
+        registry = Channels(settings)
+    except ChannelError as exc:
+        return [str(exc)]
+    problems = []
+    for channel in sorted(channels):
+        try:
+            registry.build(channel, "https://probe.invalid/hook", PROBE, now=now)
+        except ChannelError as exc:
+            problems.append(str(exc))
+    return problems
