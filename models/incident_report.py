@@ -47,22 +47,27 @@ def check_time_scale(value: float, option: str = "--time-scale") -> float:
 class IncidentReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    incident_id: str | None = Field(default=None, pattern=INCIDENT_ID)
-    enterprise: str | None = Field(default=None, max_length=40)
-    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
-    longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
-    chemical: str | None = Field(default=None, max_length=16)
-    deaths: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True)
+    incident_id: str | None = Field(default=None, pattern=INCIDENT_ID,
+                                    description="continue (or name) this incident; empty: a new id")
+    enterprise: str | None = Field(default=None, max_length=40,
+                                   description="the incident enterprise's unit code (or give latitude/longitude)")
+    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False,
+                                   description="where, when not at an enterprise's site (WGS-84)")
+    longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False,
+                                    description="where, when not at an enterprise's site (WGS-84)")
+    chemical: str | None = Field(default=None, max_length=16, description="UN number, e.g. UN1005")
+    deaths: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True, description="people killed")
     injured: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True,
                          description="serious injuries incl. acute poisoning")
-    loss_cny: float = Field(default=0.0, ge=0, le=MAX_LOSS_CNY, allow_inf_nan=False)
-    evacuated: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True)
-    description: str = Field(default="", max_length=4000)
+    loss_cny: float = Field(default=0.0, ge=0, le=MAX_LOSS_CNY, allow_inf_nan=False,
+                            description="first estimate of direct loss, CNY")
+    evacuated: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True, description="people evacuated")
+    description: str = Field(default="", max_length=4000, description="what happened, as reported")
     wind_from_deg: float = Field(default=315.0, ge=0, lt=360, allow_inf_nan=False,
                                  description="direction the wind blows from")
-    place: str = Field(default="", max_length=200)
-    drinking_water_cut: bool = False
-    outside_park: bool = False
+    place: str = Field(default="", max_length=200, description="the place in words")
+    drinking_water_cut: bool = Field(default=False, description="a drinking-water source is cut off")
+    outside_park: bool = Field(default=False, description="the effects reach beyond the park")
 
     @property
     def hazmat_release(self) -> bool:

@@ -101,6 +101,20 @@ async def _run(playbook: str, report: IncidentReport, level: str | None, drill: 
     return await follow(state.engine, launch(), quiet=json_out, lang=lang)
 
 
+async def _submitted(playbook: str, params: dict, *, wait: bool, json_out: bool, lang: str):
+    from parklink import submit
+
+    if not wait:
+        return await submit.submit(playbook, params), None
+    started = {}
+
+    async def launch():
+        started["run"] = await submit.submit(playbook, params)
+        return await submit.outcome(state.engine, started["run"].flow_run_id)
+
+    return await follow(state.engine, launch(), quiet=json_out, lang=lang)
+
+
 def drill_people(answer_rate: float, seed: int, error_rate: float, timeout_rate: float,
                  delay: str | None) -> DrillPeople:
     """The drill's people from the options, each bad one refused with the option's name (exit 2)."""
@@ -134,6 +148,9 @@ def respond_command(
                                                                        "sender times out")] = 0.0,
     delay: Annotated[str | None, typer.Option("--delay", help="drill: seconds before a person answers, N or "
                                                               "LOW-HIGH")] = None,
+    deployment: Annotated[bool, typer.Option("--deployment", help="submit the run to the playbook's deployment: "
+                                                                  "a worker runs it (see `parklink deploy`)")] = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="with --deployment: print the flow-run id at once")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Launch the playbook for an incident: command post, nine groups, reports, dispatch, assessment."""
@@ -144,13 +161,25 @@ def respond_command(
                              (state.settings.drill_time_scale if drill else 1.0))
     people = drill_people(answer_rate, seed, error_rate, timeout_rate, delay) if drill else None
     drill = effective_drill(state.engine, report, drill)  # an incident that is a drill stays one
-    if not drill:  # a live run that could not reach people, or would reach a drill gateway: said before it starts
-        require_live(state.engine, state.settings)
+    if no_wait and not deployment:
+        raise InputError("--no-wait goes with --deployment (a run in this process ends with this command)", exit_code=2)
+    if not drill and not deployment:  # a live run that could not reach people or would reach a drill gateway
+        require_live(state.engine, state.settings)  # (a worker's run checks its own machine the same way)
     engine_manager.ensure(state.settings)
     # The live view is the console; Prefect's own INFO lines still reach the run's log in the UI.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    flow_state, result = asyncio.run(_run(playbook, report, level, drill, people, scale, state.lang, hold,
-                                             json_out))
+    if deployment:
+        from parklink.submit import parameters
+
+        params = parameters(report=report, level=level, drill=drill, people=people, time_scale=scale,
+                            lang=state.lang, hold=hold)
+        flow_state, result = asyncio.run(_submitted(playbook, params, wait=not no_wait, json_out=json_out,
+                                                    lang=state.lang))
+        if no_wait:
+            return _print_submitted(flow_state, json_out)
+    else:
+        flow_state, result = asyncio.run(_run(playbook, report, level, drill, people, scale, state.lang, hold,
+                                              json_out))
     if not isinstance(result, ResponseResult):
         raise InputError(f"the run ended {flow_state.type.value}: {flow_state.message}")
     result = result.model_copy(update={"state": flow_state.type.value, "ui_url": ui_link(result.flow_run_id)})
@@ -163,6 +192,15 @@ def respond_command(
     if not result.reached_everyone:
         err_console.print(f"Error: {unreached_line(result, state.lang)}", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_UNREACHED)
+
+
+def _print_submitted(submitted, json_out: bool) -> None:
+    link = ui_link(submitted.flow_run_id)
+    if json_out:
+        return print_json({"flow_run_id": submitted.flow_run_id, "deployment": submitted.deployment, "ui_url": link})
+    print(submitted.flow_run_id)
+    if link:
+        err_console.print(link, markup=False, soft_wrap=True)
 
 
 def ui_link(flow_run_id: str | None) -> str | None:
