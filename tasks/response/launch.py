@@ -48,4 +48,4 @@ def require_live(engine: Engine, settings: Settings) -> None:
     problems = unconfigured(settings, channels, now=utcnow())
     if problems:
         raise InputError(f"a live run cannot reach its liaisons: {'; '.join(problems)}; configure them (README, "
-                         "\"Channels\") or launch a drill (--drill); nothing was sent", exit_code=2)
+                         "\"Reaching people\") or launch a drill (--drill); nothing was sent", exit_code=2)
