@@ -37,6 +37,7 @@ from tasks.response.opening import command_post_step, open_incident_step
 from tasks.response.phases.upward import due_at
 from tasks.response.results import DispatchResult, GroupResult, Opened, ResponseResult, WorkKey, WorkKind
 from tasks.response.run import Run
+from tasks.response.run_claim import run_lease  # [run-lease]
 from tasks.response.runtime import close_http_client, db, library, run_settings
 from tasks.response.upward import upward_report
 
@@ -187,17 +188,22 @@ async def respond(playbook: str, incident: dict, level: str | None = None, drill
     time_scale = check_time_scale(time_scale)
     if drill:  # a drill never reaches a real channel, whatever the machine's environment says
         require_drill_gateway(run_settings(lang, time_scale))
-    opened = open_incident_step(playbook, report, level, drill, time_scale, lang)
-    if opened.closed:
-        return _closed(opened)
-    tracker = Tracker()
-    try:
-        return await _run(opened, report, tracker, hold=hold, consumed=consumed)
-    except Exception as exc:  # the run itself broke: stop its work, give back what it holds, say why, fail
-        await tracker.cancel()
-        await close_http_client()
-        give_back_step(opened.run, f"{exc.__class__.__name__}: {exc}")
-        raise
+    async with run_lease(db(), run_settings()) as lease:  # [run-lease] one live run per incident; ends the attempt
+        if (refused := await lease.claim(report.incident_id)) is not None:  # [run-lease] before anything is written
+            return refused  # [run-lease] Failed with one line: another run of the incident is alive
+        opened = open_incident_step(playbook, report, level, drill, time_scale, lang)
+        if (refused := await lease.claim(opened.run.incident_id)) is not None:  # [run-lease] a new incident
+            return refused  # [run-lease]
+        if opened.closed:
+            return await lease.ended(_closed(opened))  # [run-lease] records the outcome
+        tracker = Tracker()
+        try:
+            return await lease.ended(await _run(opened, report, tracker, hold=hold, consumed=consumed))  # [run-lease]
+        except Exception as exc:  # the run itself broke: stop its work, give back what it holds, say why, fail
+            await tracker.cancel()
+            await close_http_client()
+            give_back_step(opened.run, f"{exc.__class__.__name__}: {exc}")
+            raise
 
 
 async def _run(opened: Opened, report, tracker: Tracker, *, hold: bool, consumed: dict[str, int] | None):
