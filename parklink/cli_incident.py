@@ -92,7 +92,7 @@ def stand_down(incident: Annotated[str, typer.Argument(help="incident id")],
 def report(incident: Annotated[str, typer.Argument(help="incident id")],
            fmt: Annotated[str, typer.Option("--format", help="md or html")] = "md",
            output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
-    """Print (or write) the after-action assessment of an incident."""
+    """Print (or write) the after-action assessment of an incident, from the database (on any machine)."""
     if fmt not in ("md", "html"):
         raise InputError(f"--format `{fmt}`: choose md or html", exit_code=2)
     with session_scope(state.engine) as session:
@@ -101,16 +101,16 @@ def report(incident: Annotated[str, typer.Argument(help="incident id")],
     if not rows:
         raise NotFound(f"incident `{incident}` has no assessment yet; it is written at stand-down")
     record = next((r for r in rows if r.lang == state.lang), None)
-    if record is None:  # assessed in another language: render this one from the same records
-        from tasks.response.assessing import write_assessment
+    if record is None:  # assessed in another language: render this one from the same records, writing nothing
+        from tasks.response.assessing import render_assessment
         from tasks.response.run import Run
         from tasks.response.runtime import library
 
         run = Run(incident_id=current.id, playbook=current.playbook_id, level=current.level, lang=state.lang,
                   time_scale=current.time_scale, drill=current.drill, enterprise=current.enterprise)
         plan = library(state.settings).resolve(current.playbook_id, current.level)
-        written = write_assessment(state.engine, state.settings, run, plan)
-        text = written.markdown_text if fmt == "md" else Path(written.html).read_text(encoding="utf-8")
+        rendered = render_assessment(state.engine, state.settings, run, plan)
+        text = rendered.markdown_text if fmt == "md" else rendered.html_text
     else:
         text = record.markdown if fmt == "md" else record.html
     if output:

@@ -15,7 +15,17 @@ from models import run_store
 from models.db import session_scope
 from models.incident import Incident, IncidentStatus
 from models.run_lease import IncidentRun, RunOutcome
-from models.run_store import Claimed, RunAlive, attempts, beat, claim_run, finish, record_resume, result_of, stale_runs
+from models.run_store import (
+    Claimed,
+    RunAlive,
+    attempts,
+    beat,
+    claim_run,
+    finish,
+    record_resume,
+    result_of,
+    stale_runs,
+)
 from models.types import utcnow
 from tasks.response.run_claim import RunAliveError, holding_incident
 
