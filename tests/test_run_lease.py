@@ -5,6 +5,7 @@ rows, and the flow's side (tasks/response/run_claim.py)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from datetime import timedelta
@@ -171,3 +172,28 @@ def test_holding_incident_refuses_in_one_line_beats_and_records_the_outcome(engi
     with pytest.raises(RuntimeError):
         asyncio.run(breaks())
     assert outcomes(engine)[-1] == ("flow-3", RunOutcome.failed)
+
+
+def test_history_lists_attempts_per_incident_and_every_attempt_of_one(cli, engine, monkeypatch):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PARKLINK_ENGINE_PORT", "4329")  # no engine there: the record alone
+    add_incident(engine)
+    add_incident(engine, "INC-LEASE-0002")
+    t0 = utcnow() - timedelta(minutes=3)
+    claim(engine, "run-a", now=t0)
+    claim(engine, "run-b", holder="other:2", now=t0 + timedelta(seconds=1))
+    claim(engine, "run-c", holder="third:3")
+    listed = cli("history", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert {r["incident"]: r["attempts"] for r in json.loads(listed.stdout)} == {INC: 3, "INC-LEASE-0002": 0}
+    shown = cli("history", INC, "--json")
+    assert shown.exit_code == 0, shown.stderr
+    rows = json.loads(shown.stdout)
+    assert [(r["flow_run_id"], r["holder"], r["outcome"]) for r in rows] == [
+        ("run-a", "far-host:1", "crashed"), ("run-b", "other:2", "refused"), ("run-c", "third:3", "running")]
+    assert rows[0]["ended_at"] and rows[2]["ended_at"] is None and "heartbeat 180 s old" in rows[0]["note"]
+    assert all(r["flow_run_state"] is None for r in rows), "no engine answered"
+    table = cli("--lang", "en", "history", INC)
+    assert table.exit_code == 0 and "run-a" in table.stdout and "crashed" in table.stdout
+    missing = cli("history", "INC-NOPE-0001")
+    assert missing.exit_code == 1 and "INC-NOPE-0001" in missing.stderr and "not found" in missing.stderr

@@ -75,6 +75,12 @@ def test_a_second_run_while_the_first_is_alive_is_refused_and_sends_nothing(pref
         stored = json.loads(result_of(session=session, flow_run_id=seen["first_run"]))
     assert stored["incident"] == incident_id and stored["level"] == "III"
 
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api)  # `parklink history INCIDENT` asks the engine for states
+    shown = cli("history", incident_id, "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert [(r["flow_run_id"] == seen["first_run"], r["outcome"], r["flow_run_state"])
+            for r in json.loads(shown.stdout)] == [(True, "completed", "COMPLETED"), (False, "refused", "FAILED")]
+
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_run_whose_previous_attempt_went_silent_takes_it_over(prefect_api, cli, engine, monkeypatch):
