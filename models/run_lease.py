@@ -4,6 +4,7 @@
                  crashed (its heartbeat went stale, or its process is known to be gone) | refused (another
                  attempt was alive) | superseded (the same flow run started again: a Prefect retry, or the
                  watchdog's placeholder taken up by the run it submitted)
+    LostRunAction  what the watchdog does about a lost run (tasks/response/resume_rules.py decides)
     IncidentRun  one row per attempt: which flow run, on which holder (host:pid:nonce), started, last
                  heartbeat, ended, outcome, and the run's final result (ResponseResult as JSON), so a CLI on
                  another machine can read what a deployment run did
@@ -30,6 +31,16 @@ class RunOutcome(StrEnum):
 
 
 ENDED = frozenset(RunOutcome) - {RunOutcome.running}
+
+
+class LostRunAction(StrEnum):
+    """What the watchdog does about an incident whose live attempt went silent."""
+
+    resume = "resume"  # submitted again to its deployment, with the incident id filled in
+    wait = "wait"  # its flow run is queued for a worker (or awaiting a Prefect retry): nothing to do yet
+    cancelled = "cancelled"  # an operator cancelled it in Prefect: left as it is
+    no_deployment = "no_deployment"  # started outside a deployment (`parklink respond`): nothing to submit to
+    too_many = "too_many"  # resumed the most times allowed already: an operator must look at it
 
 
 class IncidentRun(SQLModel, table=True):
