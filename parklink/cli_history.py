@@ -63,10 +63,11 @@ def _attempts(incident: str, json_out: bool) -> None:
             "flow_run_state": states.get(a.flow_run_id, (None, None))[0]} for a in rows]
     if json_out:
         return print_json(out)
+    when = "%m-%d %H:%M:%S"
     print_table(tr(state.lang, "runs of {i}", i=incident),
-                ["flow run", "holder", "started", "heartbeat", "ended", "outcome", "state", "note"],
-                [[r["flow_run_id"], r["holder"], local_time(a.started_at), local_time(a.heartbeat_at),
-                  local_time(a.ended_at), r["outcome"], r["flow_run_state"], r["note"]]
+                ["flow run", "holder", "started", "heartbeat", "ended", "outcome", "state"],
+                [[a.flow_run_id[:8], a.holder, local_time(a.started_at, when), local_time(a.heartbeat_at, when),
+                  local_time(a.ended_at, when), r["outcome"], r["flow_run_state"]]
                  for r, a in zip(out, rows, strict=True)])
 
 
