@@ -9,6 +9,10 @@ idempotency key, so running the same incident id again continues it and never no
 
 A live run waits for `parklink stand-down`; a drill ends by itself once its first wave is done (unless
 `hold`). Level changes requested with `parklink escalate` are applied while the run goes on.
+
+One live run per incident (tasks/response/run_claim.py): the run claims the incident's lease before anything is
+written (an incident already there) or right after opening it (a new one); while another run's heartbeat is
+fresh, it is refused — Failed with one line naming that run, nothing written or sent.
 """
 
 from __future__ import annotations
