@@ -18,6 +18,7 @@ from models.run_lease import IncidentRun, RunOutcome
 from models.run_store import attempts, result_of
 from models.settings import get_settings
 from models.types import utcnow
+from tasks.response.run_claim import recorded_result
 from tests.respond_support import SCALE, received_once, records, run_drill
 
 pytestmark = pytest.mark.prefect
@@ -74,6 +75,9 @@ def test_a_second_run_while_the_first_is_alive_is_refused_and_sends_nothing(pref
     with session_scope(engine) as session:
         stored = json.loads(result_of(session=session, flow_run_id=seen["first_run"]))
     assert stored["incident"] == incident_id and stored["level"] == "III"
+    typed = recorded_result(engine, seen["first_run"])
+    assert typed.incident == incident_id and sorted(g.key for g in typed.groups) == sorted(
+        g.key for g in drill.result.groups) and typed.assessment.kpis == drill.result.assessment.kpis
 
     monkeypatch.setenv("PREFECT_API_URL", prefect_api)  # `parklink history INCIDENT` asks the engine for states
     shown = cli("history", incident_id, "--json")

@@ -5,6 +5,8 @@ it ended (models.run_store holds the rules; this is the flow's side of them).
                       refused run; ended(state) records the outcome and the run's ResponseResult as JSON; on
                       exit the heartbeat stops (an attempt whose outcome nobody recorded is recorded failed)
     holding_incident  the same as an async context manager that claims at once (raises RunAliveError)
+    recorded_result   the ResponseResult a flow run recorded (a CLI on another machine reads a deployment
+                      run's result from the database, not from the worker that ran it)
     RunAliveError     InputError: one line naming the live run — "incident X is being run by flow run <id> on
                       <holder> (heartbeat N s ago): follow it, or wait until it ends; nothing was sent"
 
@@ -27,9 +29,10 @@ from models.db import session_scope
 from models.errors import InputError
 from models.incident_store import find_incident
 from models.run_lease import RunOutcome
-from models.run_store import RunAlive, beat, claim_run, finish
+from models.run_store import RunAlive, beat, claim_run, finish, result_of
 from models.types import utcnow
 from tasks.notify import leases
+from tasks.response.results import ResponseResult
 
 log = logging.getLogger("parklink.run_lease")
 
@@ -166,3 +169,10 @@ def run_lease(engine: Engine, settings) -> RunLease:
     from prefect.runtime import flow_run
 
     return RunLease(engine, flow_run.get_id(), beat_s=settings.run_beat_s, stale_after_s=settings.run_stale_s)
+
+
+def recorded_result(engine: Engine, flow_run_id: str) -> ResponseResult | None:
+    """The final result the flow run recorded on its attempt; None while it runs, or when it recorded none."""
+    with session_scope(engine) as session:
+        found = result_of(session=session, flow_run_id=flow_run_id)
+    return ResponseResult.model_validate_json(found) if found else None
