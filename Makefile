@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The main job: a level-II hazardous-chemical-leak drill end to end, on ParkLink's local Prefect server
-# (started and left running, so its UI shows the run), with the drill gateway playing the liaisons.
+# (started and left running, so its UI shows the run), with the drill gateway playing the liaisons; the report
+# is also written as files under .parklink/reports/ (PARKLINK_REPORTS_DIR; unset elsewhere: the database only).
 demo: $(STAMP)
 	$(BIN)/parklink init
 	$(BIN)/parklink summary
-	$(BIN)/parklink respond hazmat-leak --level II --enterprise qy-ha --chemical UN1005 --injured 3 \
+	PARKLINK_REPORTS_DIR=$${PARKLINK_REPORTS_DIR:-$${PARKLINK_HOME:-.parklink}/reports} $(BIN)/parklink respond hazmat-leak --level II --enterprise qy-ha --chemical UN1005 --injured 3 \
 		--description "演练：合成氨装置区液氨管线法兰泄漏，3 人吸入中毒" --drill --time-scale 120 --seed 1
 
 lint: $(STAMP)

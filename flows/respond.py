@@ -9,6 +9,10 @@ idempotency key, so running the same incident id again continues it and never no
 
 A live run waits for `parklink stand-down`; a drill ends by itself once its first wave is done (unless
 `hold`). Level changes requested with `parklink escalate` are applied while the run goes on.
+
+One live run per incident (tasks/response/run_claim.py): the run claims the incident's lease before anything is
+written (an incident already there) or right after opening it (a new one); while another run's heartbeat is
+fresh, it is refused — Failed with one line naming that run, nothing written or sent.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from tasks.response.opening import command_post_step, open_incident_step
 from tasks.response.phases.upward import due_at
 from tasks.response.results import DispatchResult, GroupResult, Opened, ResponseResult, WorkKey, WorkKind
 from tasks.response.run import Run
+from tasks.response.run_claim import run_lease
 from tasks.response.runtime import close_http_client, db, drill_of, library, run_settings
 from tasks.response.upward import upward_report
 
@@ -214,16 +219,28 @@ async def respond(playbook: str, incident: IncidentReport, level: str | None = N
             require_live(engine, run_settings(lang, time_scale))
     except InputError as exc:
         return Failed(message=str(exc))
-    opened = open_incident_step(playbook, report, level, drill, time_scale, lang)
-    if opened.closed:
-        return _closed(opened)
+    async with run_lease(engine, base) as lease:  # one live run per incident; the attempt's outcome recorded
+        if (refused := await lease.claim(report.incident_id)) is not None:  # before anything is written
+            return refused  # Failed with one line: another run of the incident is alive
+        opened = open_incident_step(playbook, report, level, drill, time_scale, lang)
+        if (refused := await lease.claim(opened.run.incident_id)) is not None:  # a new incident
+            return refused
+        if opened.closed:
+            return await lease.ended(_closed(opened))
+        return await lease.ended(await _drill_or_live(opened, report, people, hold=hold, consumed=consumed))
+
+
+async def _drill_or_live(opened: Opened, report: IncidentReport, people: DrillPeople | None, *, hold: bool,
+                         consumed: dict[str, int] | None):
+    """The run, inside its own drill gateway and acknowledgement service when it is a drill (in this process, on
+    any worker); when it breaks: its work stopped, what it holds given back, why recorded, raised."""
     tracker = Tracker()
     async with AsyncExitStack() as stack:
         try:
             gateway = None
-            if opened.run.drill:  # its own gateway and acknowledgement service, in this process, on any worker
+            if opened.run.drill:
                 gateway = await stack.enter_async_context(drill_environment(
-                    engine, run_settings(lang), time_scale=opened.run.time_scale, own_ack=True,
+                    db(), run_settings(opened.run.lang), time_scale=opened.run.time_scale, own_ack=True,
                     **(people or DrillPeople()).options()))
                 stack.enter_context(drill_of(opened.run.incident_id, gateway.overrides))
             return await _run(opened, report, tracker, hold=hold, consumed=consumed, gateway=gateway)

@@ -21,8 +21,9 @@ Tables (SQLModel) and their stores (keyword-only functions, the session first)
                         upward reports, assessments                   event_store: the log's one writer, typed reads
                                                                       report_store: upward reports, assessments
     notification        notifications and liaison checks              notification_store
+    run_lease           the attempts to run an incident (the lease)   run_store: claim, beat, finish, lost runs
 The run record
-    events/             EventKind, UnitStatus, one payload model per kind (base, response)
+    events/             EventKind, UnitStatus, one payload model per kind (base, response, faults)
     incident_report     the incident report: the operator's input, what grading reads
 Vocabulary shared by the planner, the playbooks and the stores (pure)
     allocation          Need, StockLine, Plan and its lines (Allocation, Requisition, Shortfall, Excluded)

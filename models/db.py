@@ -14,7 +14,8 @@ from sqlmodel import Session, SQLModel, create_engine
 from models.errors import ParkLinkError
 
 # Every module that defines tables; create_schema imports them so the metadata is complete.
-TABLE_MODULES = ["models.directory", "models.inventory", "models.dispatch", "models.notification", "models.incident"]
+TABLE_MODULES = ["models.directory", "models.inventory", "models.dispatch", "models.notification", "models.incident",
+                 "models.run_lease"]
 
 _engines: dict[str, Engine] = {}
 

@@ -6,6 +6,10 @@
     PARKLINK_DISPATCH_SPEED_KMH  road speed for the straight-line travel estimate (default 40)
     PARKLINK_PARK_NAME_ZH, PARKLINK_PARK_NAME_EN  the park's name in notices and reports (default: the
                            directory's `park:` section, else its top park body's name)
+    PARKLINK_RUN_BEAT_S    seconds between a run's heartbeats on its incident's lease (default 5)
+    PARKLINK_RUN_STALE_S   a lease whose heartbeat is older is lost: taken over, or resumed by the watchdog (30)
+    PARKLINK_REPORTS_DIR   where the after-action report is also written as files (default: unset, no files;
+                           the database holds the report and `parklink report` reads it there, on any machine)
 """
 
 from __future__ import annotations
@@ -41,6 +45,11 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
     park_name_en: str | None = Field(default=None, description="its English name")
     dispatch_speed_kmh: float = Field(default=40.0, gt=0, le=200,
                                       description="road speed for the straight-line travel estimate")
+    run_beat_s: float = Field(default=5.0, gt=0, le=300, description="seconds between a run's heartbeats")
+    run_stale_s: float = Field(default=30.0, gt=0, le=3600, description="a run lease's heartbeat older than "
+                               "this is lost")
+    reports_dir: Path | None = Field(default=None, description="the after-action report is also written "
+                                     "under this directory (unset: no files, the database only)")
 
     @property
     def db_url(self) -> str:

@@ -1,8 +1,7 @@
-"""Operators' commands on a running or past incident: escalate, approve, stand-down, report, history."""
+"""Operators' commands on a running or past incident: escalate, approve, stand-down, report (history: cli_history)."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,16 +15,14 @@ from models.errors import InputError, NotFound
 from models.i18n import tr
 from models.incident_store import (
     get_incident,
-    level_changes,
-    list_incidents,
     request_level_change,
     request_stand_down,
 )
 from models.playbook import load_playbooks
 from models.report_store import assessments
 from models.requisition_store import approve, list_requisitions
-from models.types import local_time
-from parklink.app import console, print_json, print_table, state
+from parklink import cli_history
+from parklink.app import console, print_json, state
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 
@@ -92,7 +89,7 @@ def stand_down(incident: Annotated[str, typer.Argument(help="incident id")],
 def report(incident: Annotated[str, typer.Argument(help="incident id")],
            fmt: Annotated[str, typer.Option("--format", help="md or html")] = "md",
            output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
-    """Print (or write) the after-action assessment of an incident."""
+    """Print (or write) the after-action assessment of an incident, from the database (on any machine)."""
     if fmt not in ("md", "html"):
         raise InputError(f"--format `{fmt}`: choose md or html", exit_code=2)
     with session_scope(state.engine) as session:
@@ -101,71 +98,22 @@ def report(incident: Annotated[str, typer.Argument(help="incident id")],
     if not rows:
         raise NotFound(f"incident `{incident}` has no assessment yet; it is written at stand-down")
     record = next((r for r in rows if r.lang == state.lang), None)
-    if record is None:  # assessed in another language: render this one from the same records
-        from tasks.response.assessing import write_assessment
+    if record is None:  # assessed in another language: render this one from the same records, writing nothing
+        from tasks.response.assessing import render_assessment
         from tasks.response.run import Run
         from tasks.response.runtime import library
 
         run = Run(incident_id=current.id, playbook=current.playbook_id, level=current.level, lang=state.lang,
                   time_scale=current.time_scale, drill=current.drill, enterprise=current.enterprise)
         plan = library(state.settings).resolve(current.playbook_id, current.level)
-        written = write_assessment(state.engine, state.settings, run, plan)
-        text = written.markdown_text if fmt == "md" else Path(written.html).read_text(encoding="utf-8")
+        rendered = render_assessment(state.engine, state.settings, run, plan)
+        text = rendered.markdown_text if fmt == "md" else rendered.html_text
     else:
         text = record.markdown if fmt == "md" else record.html
     if output:
         output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-
-
-async def _states(ids: list[str]) -> dict[str, tuple[str, float | None]]:
-    from prefect.client.orchestration import get_client
-
-    out = {}
-    try:
-        async with get_client() as client:
-            for run_id in ids:
-                try:
-                    run = await client.read_flow_run(run_id)
-                except Exception:  # noqa: BLE001 — a run the server no longer knows
-                    continue
-                out[run_id] = (run.state.type.value if run.state else "?", run.total_run_time.total_seconds())
-    except Exception:  # noqa: BLE001 — no engine running: history still lists ParkLink's records
-        return out
-    return out
-
-
-def history(json_out: JsonOpt = False) -> None:
-    """Incidents with playbook, level changes, flow run and its state (from the Prefect API), duration."""
-    from parklink import engine as engine_manager
-
-    with session_scope(state.engine) as session:
-        incidents = list_incidents(session=session)
-        changes = {i.id: [f"{c.from_level}→{c.to_level}" for c in level_changes(session=session, incident_id=i.id)]
-                   for i in incidents}
-    running = engine_manager.status(state.settings)
-    if running.running:
-        import os
-
-        os.environ.setdefault("PREFECT_API_URL", running.url)
-    states = asyncio.run(_states([i.flow_run_id for i in incidents if i.flow_run_id])) if running.running else {}
-    rows = []
-    for i in incidents:
-        st, seconds = states.get(i.flow_run_id or "", (None, None))
-        end = i.stood_down_at
-        rows.append({"incident": i.id, "playbook": i.playbook_id, "level": i.level, "drill": i.drill,
-                     "status": i.status.value, "level_changes": changes[i.id], "flow_run_id": i.flow_run_id,
-                     "flow_run_state": st, "reported_at": i.reported_at.isoformat(),
-                     "duration_s": round((end - i.reported_at).total_seconds(), 1) if end else None,
-                     "run_time_s": seconds})
-    if json_out:
-        return print_json(rows)
-    print_table(tr(state.lang, "incidents"),
-                ["incident", "playbook", "level", "changes", "status", "flow run", "state", "reported", "duration s"],
-                [[r["incident"], r["playbook"], r["level"], " ".join(r["level_changes"]), r["status"],
-                  (r["flow_run_id"] or "")[:8], r["flow_run_state"], local_time(i.reported_at), r["duration_s"]]
-                 for r, i in zip(rows, incidents, strict=True)])
 
 
 def register(app: typer.Typer) -> None:
@@ -176,4 +124,4 @@ def register(app: typer.Typer) -> None:
     app.command("approve")(approve_cmd)
     app.command("stand-down")(stand_down)
     app.command("report")(report)
-    app.command("history")(history)
+    app.command("history")(cli_history.history)

@@ -11,19 +11,20 @@ from models.i18n import N_, NC_, tr, trc
 # Column headings of the tables people read, in the context "column": the English heading is the column's name.
 COLUMN = "column"
 HEADINGS = frozenset({  # the context's name is spelled out: the extractor reads literals only
-    NC_("column", "ack (min)"), NC_("column", "amount_cny"), NC_("column", "available"),
+    NC_("column", "ack (min)"), NC_("column", "amount_cny"), NC_("column", "attempts"),
+    NC_("column", "available"),
     NC_("column", "changes"), NC_("column", "channels"), NC_("column", "code"), NC_("column", "consumed"),
     NC_("column", "depot"), NC_("column", "duration s"), NC_("column", "escalation"),
-    NC_("column", "eta_min"), NC_("column", "flow run"), NC_("column", "group"), NC_("column", "head"),
-    NC_("column", "head_phone"), NC_("column", "holder"), NC_("column", "id"), NC_("column", "incident"),
+    NC_("column", "ended"), NC_("column", "eta_min"), NC_("column", "flow run"), NC_("column", "group"), NC_("column", "head"),
+    NC_("column", "head_phone"), NC_("column", "heartbeat"), NC_("column", "holder"), NC_("column", "id"), NC_("column", "incident"),
     NC_("column", "item"), NC_("column", "kind"), NC_("column", "km"), NC_("column", "last_verified_at"),
     NC_("column", "latitude"), NC_("column", "lead"), NC_("column", "level"), NC_("column", "levels"),
     NC_("column", "liaison"), NC_("column", "longitude"), NC_("column", "members"), NC_("column", "min"),
-    NC_("column", "name"), NC_("column", "need"), NC_("column", "owner"), NC_("column", "parent"),
+    NC_("column", "name"), NC_("column", "need"), NC_("column", "note"), NC_("column", "outcome"), NC_("column", "owner"), NC_("column", "parent"),
     NC_("column", "phone"), NC_("column", "playbook"), NC_("column", "problem"), NC_("column", "qty"),
     NC_("column", "quantity"), NC_("column", "reason"), NC_("column", "released"), NC_("column", "reported"),
     NC_("column", "requisitions"), NC_("column", "reserved"), NC_("column", "resource"),
-    NC_("column", "resource_type"), NC_("column", "role"), NC_("column", "source"), NC_("column", "state"),
+    NC_("column", "resource_type"), NC_("column", "role"), NC_("column", "source"), NC_("column", "started"), NC_("column", "state"),
     NC_("column", "status"), NC_("column", "title"), NC_("column", "unit"), NC_("column", "unit_price"),
     NC_("column", "uom"), NC_("column", "urgency"),
 })

@@ -16,6 +16,7 @@ from models.event_store import events, events_since, last_event_id, names
 from models.events import NO_NAMES, Event, EventKind, GroupActivated, Names, UnitOutcomeEvent, UnitStatus
 from models.events.entry import entries
 from models.i18n import tr
+from models.settings import get_settings
 from models.types import local_time, utcnow
 from parklink.app import console, err_console, print_table
 from tasks.response.results import ResponseResult
@@ -92,8 +93,13 @@ def print_result(result: ResponseResult, lang: str) -> None:
                 [[g.name, len(g.units), g.notified, g.acknowledged, g.escalated, g.unreachable] for g in result.groups])
     console.print(tr(lang, "resources: {a} allocations, {r} requisitions, {s} shortfalls", a=len(result.allocations),
                      r=len(result.requisitions), s=len(result.shortfalls)))
-    console.print(tr(lang, "assessment: {m}\n            {h}", m=result.assessment.markdown, h=result.assessment.html),
-                  markup=False, soft_wrap=True)
+    assessment, reports_dir = result.assessment, get_settings().reports_dir
+    if assessment.markdown and reports_dir is not None:  # files written under PARKLINK_REPORTS_DIR
+        console.print(tr(lang, "assessment: {m}\n            {h}", m=reports_dir / assessment.markdown,
+                         h=reports_dir / assessment.html), markup=False, soft_wrap=True)
+    else:
+        console.print(tr(lang, "assessment: stored; print it with `parklink report {i}`", i=result.incident),
+                      markup=False, soft_wrap=True)
     if result.ui_url:
         console.print(tr(lang, "this run in the Prefect UI: {u}", u=result.ui_url), markup=False, soft_wrap=True)
     for label, message in result.failed.items():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func
@@ -19,7 +18,7 @@ from sqlmodel import select
 from models.db import session_scope
 from models.dispatch import DispatchNeed, Requisition, RequisitionStatus, Reservation
 from models.events import UnitOutcomeEvent, UnitStatus
-from models.incident import Incident, IncidentStatus, LevelChange, TimelineEvent
+from models.incident import AssessmentRecord, Incident, IncidentStatus, LevelChange, TimelineEvent
 from models.incident_store import request_stand_down
 from models.inventory import Stock
 from models.notification import Notification
@@ -108,6 +107,8 @@ def test_drill_through_the_cli_then_report_and_history(prefect_api, cli, engine,
     for name in ("DRILL_BASE_URL", "ACK_BASE_URL", "ACK_SECRET", "WEBHOOK_SECRET", "DINGTALK_SECRET", "FEISHU_SECRET"):
         monkeypatch.setenv(f"PARKLINK_{name}", "")  # recorded, so teardown restores the real environment
         monkeypatch.delenv(f"PARKLINK_{name}")
+    reports = tmp_path / "reports"
+    monkeypatch.setenv("PARKLINK_REPORTS_DIR", str(reports))  # the files are a copy; the record is the report
     done = cli("respond", "hazmat-leak", "--level", "II", "--enterprise", "qy-ha", "--drill", "--time-scale", "300",
                "--seed", "4", "--json")
     assert done.exit_code == 0, done.stderr[-2000:]
@@ -132,26 +133,36 @@ def test_drill_through_the_cli_then_report_and_history(prefect_api, cli, engine,
                                                                      if n.shortfall}
     assessment = out["assessment"]
     assert assessment["kpis"]["units_notified"] == sum(len(g["units"]) for g in out["groups"])
-    markdown, html = Path(assessment["markdown"]), Path(assessment["html"])
+    assert assessment["markdown"] == f"{incident}/assessment.zh-CN.md", "relative to the reports directory"
+    markdown, html = reports / assessment["markdown"], reports / assessment["html"]
+    with session_scope(engine) as session:
+        stored = session.exec(select(AssessmentRecord).where(AssessmentRecord.incident == incident)).one()
+    assert (stored.markdown_path, stored.html_path) == (assessment["markdown"], assessment["html"])
+    assert stored.markdown == markdown.read_text(encoding="utf-8"), "the file is a copy of the record"
     assert markdown.read_text(encoding="utf-8").startswith("# 应急处置评估报告")
     assert "<table>" in html.read_text(encoding="utf-8")
     assert out["ui_url"] == f"{prefect_api.removesuffix('/api')}/runs/flow-run/{out['flow_run_id']}"
     # the drill's gateway settings did not stay behind in this process's environment
     assert not get_settings().drill_base_url and not get_settings().ack_base_url
 
+    markdown.unlink()  # another machine has no files: the report comes from the database
     shown = cli("report", incident)
-    assert shown.exit_code == 0 and shown.stdout == markdown.read_text(encoding="utf-8")
+    assert shown.exit_code == 0 and shown.stdout == stored.markdown
     target = tmp_path / "out.html"
     assert cli("report", incident, "--format", "html", "-o", str(target)).exit_code == 0
-    assert target.read_text(encoding="utf-8") == html.read_text(encoding="utf-8")
+    assert target.read_text(encoding="utf-8") == html.read_text(encoding="utf-8") == stored.html
     assert "<table>" in target.read_text(encoding="utf-8")
     english = cli("--lang", "en", "report", incident)  # it ran in Chinese: English rendered from the same records
     assert english.exit_code == 0 and english.stdout.startswith(f"# After-action assessment: {incident}")
-    assert (markdown.parent / "assessment.en.md").read_text(encoding="utf-8") == english.stdout
+    assert not (markdown.parent / "assessment.en.md").exists(), "rendered from the record, no file written"
+    english_html = cli("--lang", "en", "report", incident, "--format", "html")
+    assert english_html.exit_code == 0 and "<table>" in english_html.stdout and 'lang="en"' in english_html.stdout
     assert cli("report", incident).stdout == shown.stdout, "the Chinese record is left as it was"
     one_error_line(cli("report", incident, "--format", "pdf"))
 
-    # a second drill in this process, in English: it has a gateway of its own (the first one's is gone)
+    # a second drill in this process, in English: it has a gateway of its own (the first one's is gone);
+    # without PARKLINK_REPORTS_DIR no file is written, the database holds the report
+    monkeypatch.delenv("PARKLINK_REPORTS_DIR")
     done_en = cli("--lang", "en", "respond", "hazmat-leak", "--level", "IV", "--enterprise", "qy-ha", "--drill",
                   "--time-scale", "300", "--seed", "5", "--answer-rate", "1", "--json")
     assert done_en.exit_code == 0, done_en.stderr[-2000:]
@@ -160,7 +171,10 @@ def test_drill_through_the_cli_then_report_and_history(prefect_api, cli, engine,
     assert all(g["acknowledged"] == len(g["units"]) for g in out_en["groups"]), "every message reached the gateway"
     english = cli("--lang", "en", "report", out_en["incident"])
     assert english.exit_code == 0 and english.stdout.startswith(f"# After-action assessment: {out_en['incident']}")
-    assert english.stdout == Path(out_en["assessment"]["markdown"]).read_text(encoding="utf-8")
+    assert out_en["assessment"]["markdown"] is None and out_en["assessment"]["html"] is None
+    with session_scope(engine) as session:
+        stored_en = session.exec(select(AssessmentRecord).where(AssessmentRecord.incident == out_en["incident"])).one()
+    assert english.stdout == stored_en.markdown and stored_en.markdown_path is None
 
     listed = cli("history", "--json")
     assert listed.exit_code == 0, listed.stderr

@@ -9,7 +9,7 @@
     base           EventKind, UnitStatus, Texts, Payload, LevelSetBy
     names          Names, Recipient: units and people by name, resolved when an entry is read
     response       the payloads of the response's entries (a new flow adds a module of its own)
-    faults         what went wrong with a run itself (RunFailed)
+    faults         what went wrong with a run itself (RunFailed, RunLost)
 
 A phase never writes a kind as a string and a reader never parses one back: it writes `UnitAcknowledged(…)`
 and reads `event.payload.acked_by`. Each payload's fields are exactly what its entry says, so the
@@ -31,7 +31,7 @@ from models.events.base import (
     Texts,
     UnitStatus,
 )
-from models.events.faults import RunFailed
+from models.events.faults import RunFailed, RunLost
 from models.events.names import NO_NAMES, Names, Recipient
 from models.events.response import (
     ApprovalOverdue,
@@ -56,7 +56,8 @@ from models.events.response import (
 PAYLOADS: dict[EventKind, type[Payload]] = {
     cls.kind: cls for cls in (Opened, Resumed, Graded, CommandPostSet, GroupActivated, UnitAcknowledged,
                               UnitEscalated, UnitUnreachable, GroupStoodDown, GroupFailed, Dispatched,
-                              ApprovalOverdue, UpwardReported, LevelChanged, Released, StoodDown, RunFailed)
+                              ApprovalOverdue, UpwardReported, LevelChanged, Released, StoodDown, RunFailed,
+                              RunLost)
 }
 UNIT_PAYLOADS: dict[UnitStatus, type[UnitOutcomeEvent]] = {
     UnitStatus.acknowledged: UnitAcknowledged, UnitStatus.escalated: UnitEscalated,
@@ -123,6 +124,7 @@ __all__ = [
     "Released",
     "Resumed",
     "RunFailed",
+    "RunLost",
     "STATUS_LABELS",
     "SYSTEM",
     "StoodDown",

@@ -32,6 +32,7 @@ class EventKind(StrEnum):
     released = "released"
     stand_down = "stand_down"
     run_failed = "run_failed"
+    run_lost = "run_lost"
 
 
 class UnitStatus(StrEnum):

@@ -11,7 +11,10 @@
     upward      task: one upward report (first report, follow-ups)
     dispatching task: dispatch with the commander's approval
     closing     tasks: a level change applied, needs released on a lowering, stand-down
-    assessing   task: the after-action assessment (also `parklink report --lang`)
+    assessing   task: the after-action assessment (render_assessment also serves `parklink report --lang`)
+    run_claim   the run's lease on its incident: claim, heartbeat, outcome and result (RunLease)
+    resume_rules which lost runs the watchdog resumes (pure)
+    resuming    the watchdog's tasks: find lost runs, resume or record them
 
 Every task opens a session, reads through the store functions (models/*_store.py), calls its phase, and
 records what the phase returned: events through models.event_store.record_events, the one writer.

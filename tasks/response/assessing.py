@@ -1,8 +1,10 @@
 """Phase 9 as a Prefect task: the after-action assessment, from the record, in Markdown and HTML.
 
-`write_assessment` reads the incident's record through the store functions, assesses it (tasks.assessment,
-pure), renders it (tasks.documents) in the run's language, stores it (`AssessmentRecord`) and writes the
-files; `parklink report --lang` calls it to render another language from the same records.
+`render_assessment` reads the incident's record through the store functions, assesses it (tasks.assessment,
+pure) and renders it (tasks.documents) in the run's language, writing nothing: `parklink report --lang` calls
+it for another language. `write_assessment` also stores it (`AssessmentRecord`: the report, read from the
+database on any machine) and, only when PARKLINK_REPORTS_DIR is set, writes the files under it (the record
+keeps their paths relative to that directory, never one machine's absolute path).
 The task also records groups whose task failed and publishes the artifacts `assessment-<id>`, `kpis-<id>`.
 """
 
@@ -34,12 +36,10 @@ from tasks.response.run import Run
 from tasks.response.runtime import db, settings_for, unit_names
 
 
-def write_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> AssessmentResult:
-    """Assess the incident from its records, render Markdown and HTML in `run.lang`, store and write them."""
+def render_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> AssessmentResult:
+    """Assess the incident from its records and render Markdown and HTML in `run.lang`; nothing is written."""
     lang, incident_id = run.lang, run.incident_id
     names = unit_names(engine)
-    folder = Path(settings.home).resolve() / "reports" / incident_id
-    folder.mkdir(parents=True, exist_ok=True)
     with session_scope(engine) as session:
         incident = get_incident(session=session, incident_id=incident_id)
         record = events(session=session, incident=incident_id)
@@ -59,17 +59,36 @@ def write_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> Assessme
         title = tr(lang, "After-action assessment {incident}", incident=incident_id)
         markdown = render_markdown(settings.templates_dir, "assessment", lang, context)
         html = render_html(settings.templates_dir, "assessment", lang, context, title=title)
-        md_path, html_path = folder / f"assessment.{lang}.md", folder / f"assessment.{lang}.html"
-        md_path.write_text(markdown, encoding="utf-8")
-        html_path.write_text(html, encoding="utf-8")
-        save_assessment(session=session, incident=incident_id, lang=lang, kpis=result.kpis,
-                        findings={k: v.model_dump() for k, v in result.findings.items()},
-                        recommendations=[r.pick(lang) for r in result.recommendations], markdown=markdown, html=html,
-                        markdown_path=str(md_path), html_path=str(html_path))
-    return AssessmentResult(kpis=result.kpis, markdown=str(md_path), html=str(html_path), checks=result.checks,
+    return AssessmentResult(kpis=result.kpis, markdown=None, html=None, checks=result.checks,
                             recommendations=result.recommendations, title=title, markdown_text=markdown,
+                            html_text=html, findings={k: v.model_dump() for k, v in result.findings.items()},
                             unreached=closing_phase.unreached(record, plan),
                             undelivered_reports=closing_phase.undelivered_reports(record))
+
+
+def report_files(reports_dir: Path | None, incident_id: str, lang: str) -> tuple[str, str] | None:
+    """Where the report's files go, relative to PARKLINK_REPORTS_DIR (None when it is not set: no files)."""
+    if reports_dir is None:
+        return None
+    return f"{incident_id}/assessment.{lang}.md", f"{incident_id}/assessment.{lang}.html"
+
+
+def write_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> AssessmentResult:
+    """Render the assessment (render_assessment), store it (`AssessmentRecord`, the report every machine reads)
+    and, when PARKLINK_REPORTS_DIR is set, write it there too: the record keeps the paths relative to it."""
+    out = render_assessment(engine, settings, run, plan)
+    files = report_files(settings.reports_dir, run.incident_id, run.lang)
+    if files is not None:
+        root = Path(settings.reports_dir)
+        for relative, text in zip(files, (out.markdown_text, out.html_text), strict=True):
+            (root / relative).parent.mkdir(parents=True, exist_ok=True)
+            (root / relative).write_text(text, encoding="utf-8")
+    md_path, html_path = files or (None, None)
+    with session_scope(engine) as session:
+        save_assessment(session=session, incident=run.incident_id, lang=run.lang, kpis=out.kpis,
+                        findings=out.findings, recommendations=[r.pick(run.lang) for r in out.recommendations],
+                        markdown=out.markdown_text, html=out.html_text, markdown_path=md_path, html_path=html_path)
+    return out.model_copy(update={"markdown": md_path, "html": html_path})
 
 
 def kpi_table(result: AssessmentResult) -> list[dict[str, object]]:

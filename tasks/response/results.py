@@ -138,12 +138,14 @@ class Undelivered(Result):
 
 class AssessmentResult(Result):
     kpis: dict[str, Any]
-    markdown: str  # path of the Markdown file
-    html: str  # path of the HTML file
+    markdown: str | None = None  # the Markdown file, relative to PARKLINK_REPORTS_DIR (None: no files written)
+    html: str | None = None  # the HTML file, likewise
     checks: list[KpiCheck] = Field(default_factory=list, exclude=True)
     recommendations: list[Texts] = Field(default_factory=list, exclude=True)
     title: str = Field(default="", exclude=True)
     markdown_text: str = Field(default="", exclude=True)
+    html_text: str = Field(default="", exclude=True)
+    findings: dict[str, Any] = Field(default_factory=dict, exclude=True)
     unreached: list[Unreached] = Field(default_factory=list, exclude=True)
     undelivered_reports: list[Undelivered] = Field(default_factory=list, exclude=True)
 
