@@ -153,6 +153,18 @@ def result_of(*, session: Session, flow_run_id: str) -> str | None:
                         .order_by(col(IncidentRun.id).desc())).first()
 
 
+def successor(*, session: Session, flow_run_id: str) -> str | None:
+    """The flow run the watchdog submitted to carry on this one's incident after it was lost (the first resumed
+    attempt after it), if any."""
+    mine = session.exec(select(IncidentRun).where(IncidentRun.flow_run_id == flow_run_id)
+                        .order_by(col(IncidentRun.id).desc())).first()
+    if mine is None:
+        return None
+    return session.exec(select(IncidentRun.flow_run_id).where(
+        IncidentRun.incident_id == mine.incident_id, col(IncidentRun.id) > mine.id, col(IncidentRun.resumed),
+        IncidentRun.flow_run_id != flow_run_id).order_by(col(IncidentRun.id))).first()
+
+
 def stale_runs(*, session: Session, now: datetime, stale_after_s: float) -> list[StaleRun]:
     """Open incidents whose live attempt (the latest one not refused) is running with a stale heartbeat."""
     cutoff = now - timedelta(seconds=stale_after_s)

@@ -29,7 +29,7 @@ from models.db import session_scope
 from models.errors import InputError
 from models.incident_store import find_incident
 from models.run_lease import RunOutcome
-from models.run_store import RunAlive, beat, claim_run, finish, result_of
+from models.run_store import RunAlive, beat, claim_run, finish, result_of, successor
 from models.types import utcnow
 from tasks.notify import leases
 from tasks.response.results import ResponseResult
@@ -176,3 +176,9 @@ def recorded_result(engine: Engine, flow_run_id: str) -> ResponseResult | None:
     with session_scope(engine) as session:
         found = result_of(session=session, flow_run_id=flow_run_id)
     return ResponseResult.model_validate_json(found) if found else None
+
+
+def resumed_by(engine: Engine, flow_run_id: str) -> str | None:
+    """The flow run that carries on a lost run's incident (submitted by the watchdog), once there is one."""
+    with session_scope(engine) as session:
+        return successor(session=session, flow_run_id=flow_run_id)
