@@ -31,7 +31,7 @@ PARKLINK = str(Path(sys.executable).with_name("parklink"))
 
 def fresh_database(base_url: str, name: str) -> str:
     """Drop and create database `name` on the server of `base_url`; its URL (same driver)."""
-    url = make_url(base_url)
+    url = make_url(base_url).set(query={})
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
