@@ -46,7 +46,7 @@ def deploy(
                 [[a.deployment, a.version, a.pool, a.status] for a in result.deployments])
     for playbook in result.missing:
         err_console.print(tr(lang, "Warning: playbook {id} has no deployment in prefect.yaml", id=playbook),
-                          markup=False, highlight=False)
+                          markup=False, highlight=False, soft_wrap=True)
     changed = sum(a.status != "unchanged" for a in result.deployments)
     console.print(tr(lang, "{n} deployments ({changed} changed) on pool {pool} (limit {limit}, {pool_status}); "
                            "automation {automation}: crash after {s} s without a heartbeat ({automation_status})",
@@ -68,16 +68,16 @@ def worker_command(
     found = worker.checks(state.settings, pool=pool)
     for item in found:
         if item.level == "ok":
-            console.print(tr(lang, "ok: {text}", text=item.text), markup=False, highlight=False)
+            console.print(tr(lang, "ok: {text}", text=item.text), markup=False, highlight=False, soft_wrap=True)
         elif item.level == "warning":
-            err_console.print(tr(lang, "Warning: {text}", text=item.text), markup=False, highlight=False)
+            err_console.print(tr(lang, "Warning: {text}", text=item.text), markup=False, highlight=False, soft_wrap=True)
     errors = [item.text for item in found if item.level == "error"]
     if errors:
         raise worker.WorkerRefused(errors)
     if check:
         return
     console.print(tr(lang, "starting: {command}", command=" ".join(worker.worker_command(
-        pool=pool, limit=limit, name=name))), markup=False, highlight=False)
+        pool=pool, limit=limit, name=name))), markup=False, highlight=False, soft_wrap=True)
     worker.start(pool=pool, limit=limit, name=name)
 
 

@@ -13,6 +13,7 @@ server (`PREFECT_API_URL`, refused when unset or silent), the heartbeat interval
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -141,8 +142,10 @@ def worker_command(*, pool: str, limit: int, name: str | None) -> list[str]:
 
 
 def start(*, pool: str, limit: int, name: str | None) -> None:
-    """Become the Prefect worker (never returns)."""
+    """Become the Prefect worker (never returns): Ctrl-C or SIGTERM stop it as they stop `prefect worker`."""
     command = worker_command(pool=pool, limit=limit, name=name)
     sys.stdout.flush()
     sys.stderr.flush()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # an ignored signal stays ignored across exec (a shell's `&`)
+        signal.signal(signum, signal.SIG_DFL)
     os.execve(command[0], command, worker_env())
