@@ -7,11 +7,12 @@ from typing import Annotated
 import typer
 
 from models.errors import InputError
-from models.i18n import tr, trc
+from models.i18n import N_, tr, trc
 from parklink import deploy as deploying
 from parklink import engine, worker, zombie
 from parklink.app import console, err_console, print_json, print_table, state
 
+STATUS = {"created": N_("created"), "updated": N_("updated"), "unchanged": N_("unchanged")}
 PoolOpt = Annotated[str, typer.Option("--pool", help="the process work pool")]
 
 
@@ -43,7 +44,7 @@ def deploy(
     columns = [trc(lang, "column", "deployment"), trc(lang, "column", "version"), trc(lang, "column", "pool"),
                trc(lang, "column", "status")]
     print_table(tr(lang, "Deployments on {url}", url=result.api_url), columns,
-                [[a.deployment, a.version, a.pool, a.status] for a in result.deployments])
+                [[a.deployment, a.version, a.pool, tr(lang, STATUS[a.status])] for a in result.deployments])
     for playbook in result.missing:
         err_console.print(tr(lang, "Warning: playbook {id} has no deployment in prefect.yaml", id=playbook),
                           markup=False, highlight=False, soft_wrap=True)
@@ -51,8 +52,8 @@ def deploy(
     console.print(tr(lang, "{n} deployments ({changed} changed) on pool {pool} (limit {limit}, {pool_status}); "
                            "automation {automation}: crash after {s} s without a heartbeat ({automation_status})",
                      n=len(result.deployments), changed=changed, pool=result.pool, limit=result.limit,
-                     pool_status=result.pool_status, automation=result.automation, s=result.zombie_after_s,
-                     automation_status=result.automation_status), highlight=False)
+                     pool_status=tr(lang, STATUS[result.pool_status]), automation=result.automation, s=result.zombie_after_s,
+                     automation_status=tr(lang, STATUS[result.automation_status])), highlight=False)
 
 
 def worker_command(

@@ -79,8 +79,8 @@ def _database(settings: Settings, lang: str) -> Check:
         return Check("warning", tr(lang, "PARKLINK_DATABASE_URL is SQLite: other machines cannot share it; "
                                          "point every machine at the same PostgreSQL"))
     parts = urlsplit(url)
-    return Check("ok", tr(lang, "database {url}", url=f"{parts.scheme}://{parts.hostname}:{parts.port or ''}"
-                                                     f"{parts.path}"))
+    shown = f"{parts.scheme}://{parts.hostname}:{parts.port or ''}{parts.path}"  # no password
+    return Check("ok", tr(lang, "database {url}", url=shown))
 
 
 def _ack(settings: Settings, lang: str, api_ok: bool) -> Check:
