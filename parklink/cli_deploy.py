@@ -53,7 +53,7 @@ def deploy(
                            "automation {automation}: crash after {s} s without a heartbeat ({automation_status})",
                      n=len(result.deployments), changed=changed, pool=result.pool, limit=result.limit,
                      pool_status=tr(lang, STATUS[result.pool_status]), automation=result.automation, s=result.zombie_after_s,
-                     automation_status=tr(lang, STATUS[result.automation_status])), highlight=False)
+                     automation_status=tr(lang, STATUS[result.automation_status])), highlight=False, soft_wrap=True)
 
 
 def worker_command(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 import subprocess
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -49,13 +50,16 @@ def deploy_version(commit: str, set_hash: str) -> str:
 
 
 def git_commit(directory: Path) -> str:
-    """The short sha of the checkout's HEAD, or `nogit` outside a git checkout."""
+    """The short sha of the checkout's HEAD; outside a git checkout (the Docker image) `PARKLINK_COMMIT`, the
+    image's build argument, else `nogit`."""
     try:
         out = subprocess.run(["git", "-C", str(directory), "rev-parse", "--short", "HEAD"], capture_output=True,
                              text=True, timeout=10, check=False)
     except (OSError, subprocess.SubprocessError):
-        return "nogit"
-    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "nogit"
+        out = None
+    if out is not None and out.returncode == 0 and out.stdout.strip():
+        return out.stdout.strip()
+    return os.environ.get("PARKLINK_COMMIT", "").strip() or "nogit"
 
 
 @dataclass(frozen=True)

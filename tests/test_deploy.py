@@ -32,6 +32,13 @@ def test_the_playbook_set_hash_is_of_the_sorted_playbooks():
     assert deploying.deploy_version("abc1234", "f" * 64) == "abc1234-ffffffffffff"
 
 
+def test_outside_a_checkout_the_commit_is_the_images_build_argument(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARKLINK_COMMIT", raising=False)
+    assert deploying.git_commit(tmp_path) == "nogit"
+    monkeypatch.setenv("PARKLINK_COMMIT", "1a2b3c4")
+    assert deploying.git_commit(tmp_path) == "1a2b3c4"
+
+
 @pytest.mark.parametrize("args, message", [
     (["--source", "git"], "--source git needs --repo-url"),
     (["--branch", "main"], "--repo-url and --branch go with --source git"),
