@@ -34,9 +34,10 @@ def deploy(
     from tasks.response.runtime import library
 
     settings = state.settings
+    api_url = engine.ensure(settings).url
+    _ = state.engine  # the database answers (one line if not): the playbooks are checked against its directory
     playbooks = library(settings)
     hashes = {p: playbooks.playbook_hash(p) for p in playbooks.ids()}
-    api_url = engine.ensure(settings).url
     result = deploying.deploy(options, api_url=api_url, playbook_hashes=hashes)
     if json_out:
         return print_json(result.as_dict())

@@ -13,6 +13,7 @@ Idempotent: the pool, the variable, each deployment and the automation are compa
 written only when they differ (`created`, `updated`, `unchanged`).
 
     InputError (exit 2)   a bad option; prefect.yaml unreadable; the pool exists with another type
+    ParkLinkError         the Prefect API refused a step or went away (run it again: each step is idempotent)
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import httpx
 import yaml
 
-from models.errors import InputError
+from models.errors import InputError, ParkLinkError
 from models.settings import REPO_ROOT
 from parklink import zombie
 
@@ -241,7 +243,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def deploy(options: DeployOptions, *, api_url: str, playbook_hashes: Mapping[str, str]) -> DeployResult:
     """Apply prefect.yaml to the server this process's Prefect client talks to."""
-    from prefect.client.orchestration import get_client
+    from prefect.exceptions import PrefectHTTPStatusError
 
     options.check()
     spec_file = find_spec_file()
@@ -255,6 +257,20 @@ def deploy(options: DeployOptions, *, api_url: str, playbook_hashes: Mapping[str
                           zombie_after_s=options.zombie_after_s,
                           missing=sorted(p for p in playbook_hashes if p not in covered))
     flows = {s.entrypoint: load_flow(s.entrypoint, root) for s in specs}
+    try:
+        _apply(result, options, specs, flows, root)
+    except (PrefectHTTPStatusError, httpx.HTTPError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise ParkLinkError(f"the Prefect API at {api_url} refused or lost the deployment ({detail}); "
+                            "nothing after that step was applied — run `parklink deploy` again") from None
+    return result
+
+
+def _apply(result: DeployResult, options: DeployOptions, specs: list[DeploymentSpec], flows: dict,
+           root: Path) -> None:
+    from prefect.client.orchestration import get_client
+
+    version = result.version
     with get_client(sync_client=True) as client:
         result.pool_status = ensure_pool(client, name=options.pool, limit=options.limit)
         if options.source == "local":
@@ -266,4 +282,3 @@ def deploy(options: DeployOptions, *, api_url: str, playbook_hashes: Mapping[str
         result.automation_status = zombie.ensure_automation(
             client, within_s=options.zombie_after_s,
             deployment_ids=sorted(a.id for a in result.deployments))
-    return result
