@@ -8,6 +8,7 @@ import typer
 
 from parklink import (
     cli_audit,
+    cli_deploy,
     cli_directory,
     cli_dispatch,
     cli_engine,
@@ -44,6 +45,7 @@ cli_audit.register(app)
 app.add_typer(cli_directory.app, name="directory")
 app.add_typer(cli_inventory.app, name="inventory")
 cli_notify.register(app)
+cli_deploy.register(app)
 app.add_typer(cli_engine.app, name="engine")
 app.add_typer(cli_playbooks.app, name="playbooks")
 app.add_typer(cli_dispatch.app, name="dispatch")
