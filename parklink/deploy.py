@@ -18,10 +18,7 @@ written only when they differ (`created`, `updated`, `unchanged`).
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import os
-import subprocess
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,35 +30,13 @@ import yaml
 from models.errors import InputError, ParkLinkError
 from models.settings import REPO_ROOT
 from parklink import zombie
+from parklink.versions import deploy_version, git_commit, playbook_set_hash
 
 POOL = "parklink"
 DEFAULT_LIMIT = 4
 REPO_VARIABLE = "parklink_repo"
 HEARTBEAT_ENV = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(zombie.HEARTBEAT_S)}
 Source = Literal["local", "git"]
-
-
-def playbook_set_hash(hashes: Mapping[str, str]) -> str:
-    """One hash of a set of playbooks, {id: playbook hash}: sha256 of the sorted `id:hash` lines."""
-    return hashlib.sha256("\n".join(f"{k}:{hashes[k]}" for k in sorted(hashes)).encode()).hexdigest()
-
-
-def deploy_version(commit: str, set_hash: str) -> str:
-    """`<git short sha>-<first 12 characters of the playbook set hash>`."""
-    return f"{commit}-{set_hash[:12]}"
-
-
-def git_commit(directory: Path) -> str:
-    """The short sha of the checkout's HEAD; outside a git checkout (the Docker image) `PARKLINK_COMMIT`, the
-    image's build argument, else `nogit`."""
-    try:
-        out = subprocess.run(["git", "-C", str(directory), "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        out = None
-    if out is not None and out.returncode == 0 and out.stdout.strip():
-        return out.stdout.strip()
-    return os.environ.get("PARKLINK_COMMIT", "").strip() or "nogit"
 
 
 @dataclass(frozen=True)
@@ -99,6 +74,8 @@ class DeploymentSpec:
     tags: list[str]
     job_variables: dict
     pull: list[dict]
+    intervals_s: tuple[float, ...] = ()  # `schedules: [{interval: S}]`: the watchdog every S seconds
+    concurrency_limit: int | None = None
 
 
 @dataclass
@@ -148,6 +125,8 @@ def load_specs(path: Path) -> list[DeploymentSpec]:
             description=d.get("description"), parameters=dict(d.get("parameters") or {}),
             tags=list(d.get("tags") or []), job_variables=dict((d.get("work_pool") or {}).get("job_variables") or {}),
             pull=list(d.get("pull", top_pull) or []),
+            intervals_s=tuple(float(x["interval"]) for x in d.get("schedules") or []),
+            concurrency_limit=d.get("concurrency_limit"),
         ) for d in data.get("deployments") or []]
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"{path}: not a prefect.yaml with deployments ({exc.__class__.__name__}: {exc})".replace(
@@ -230,11 +209,26 @@ def apply_deployment(client: Any, *, flow: Any, spec: DeploymentSpec, pool: str,
         current = client.read_deployment_by_name(f"{flow.name}/{spec.name}")
     except ObjectNotFound:
         current = None
-    if current is not None and all(_same(getattr(current, k), v) for k, v in wanted.items()):
+    if (current is not None and all(_same(getattr(current, k), v) for k, v in wanted.items())
+            and _intervals(current) == spec.intervals_s and current.concurrency_limit == spec.concurrency_limit):
         return Applied(spec.name, version, pool, "unchanged", str(current.id))
     flow_id = client.create_flow_from_name(flow.name)
-    deployment_id = client.create_deployment(flow_id=flow_id, name=spec.name, **wanted)
+    deployment_id = client.create_deployment(flow_id=flow_id, name=spec.name, schedules=_schedules(spec),
+                                             concurrency_limit=spec.concurrency_limit, **wanted)
     return Applied(spec.name, version, pool, "created" if current is None else "updated", str(deployment_id))
+
+
+def _intervals(current: Any) -> tuple[float, ...]:
+    return tuple(s.schedule.interval.total_seconds() for s in current.schedules or []
+                 if getattr(s.schedule, "interval", None) is not None)
+
+
+def _schedules(spec: DeploymentSpec) -> list:
+    from prefect.client.schemas.actions import DeploymentScheduleCreate
+    from prefect.client.schemas.schedules import IntervalSchedule
+
+    return [DeploymentScheduleCreate(schedule=IntervalSchedule(interval=s), active=True)
+            for s in spec.intervals_s]
 
 
 def _same(a: Any, b: Any) -> bool:

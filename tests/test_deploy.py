@@ -11,7 +11,7 @@ import pytest
 
 from models.settings import get_settings
 from parklink import deploy as deploying
-from parklink import worker, zombie
+from parklink import versions, worker, zombie
 from tasks.response.runtime import library
 from tests.conftest import REPO
 
@@ -27,16 +27,16 @@ def expected_version() -> str:
 
 
 def test_the_playbook_set_hash_is_of_the_sorted_playbooks():
-    assert deploying.playbook_set_hash({"b": "2", "a": "1"}) == hashlib.sha256(b"a:1\nb:2").hexdigest()
-    assert deploying.playbook_set_hash({"a": "1", "b": "2"}) != deploying.playbook_set_hash({"a": "1", "b": "3"})
-    assert deploying.deploy_version("abc1234", "f" * 64) == "abc1234-ffffffffffff"
+    assert versions.playbook_set_hash({"b": "2", "a": "1"}) == hashlib.sha256(b"a:1\nb:2").hexdigest()
+    assert versions.playbook_set_hash({"a": "1", "b": "2"}) != versions.playbook_set_hash({"a": "1", "b": "3"})
+    assert versions.deploy_version("abc1234", "f" * 64) == "abc1234-ffffffffffff"
 
 
 def test_outside_a_checkout_the_commit_is_the_images_build_argument(tmp_path, monkeypatch):
     monkeypatch.delenv("PARKLINK_COMMIT", raising=False)
-    assert deploying.git_commit(tmp_path) == "nogit"
+    assert versions.git_commit(tmp_path) == "nogit"
     monkeypatch.setenv("PARKLINK_COMMIT", "1a2b3c4")
-    assert deploying.git_commit(tmp_path) == "1a2b3c4"
+    assert versions.git_commit(tmp_path) == "1a2b3c4"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -74,7 +74,7 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
     version = expected_version()
     ids = library(get_settings()).ids()
     assert result["version"] == version and result["limit"] == 3 and result["missing"] == []
-    assert sorted(a["deployment"] for a in result["deployments"]) == sorted(ids)
+    assert sorted(a["deployment"] for a in result["deployments"]) == sorted([*ids, "watchdog"])
 
     pool, deployments, variable, automations = _read_back(prefect_api)
     assert pool.type == "process" and pool.concurrency_limit == 3
@@ -85,6 +85,9 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
         assert d.pull_steps == [{SET_DIR: {"directory": "{{ prefect.variables.parklink_repo }}"}}]
         assert d.job_variables["env"]["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "30"
     assert variable.value == str(REPO)
+    watchdog = deployments["watchdog"]  # a standing mechanism: scheduled, one at a time
+    assert watchdog.entrypoint == "flows/watchdog.py:watchdog" and watchdog.concurrency_limit == 1
+    assert [s.schedule.interval.total_seconds() for s in watchdog.schedules] == [30]
     monkeypatch.chdir(tmp_path)  # the worker resolves the pull step at run time: it lands in this checkout
     assert asyncio.run(run_steps(deployments[ids[0]].pull_steps, print_function=lambda *_: None)) == {
         "directory": str(REPO)}
@@ -97,13 +100,13 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
     assert {"prefect.flow-run.heartbeat", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
             "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed"} <= trigger.expect
     watched = set(trigger.match_related.model_dump()["prefect.resource.id"])  # only ParkLink's deployments' runs
-    assert watched == {f"prefect.deployment.{deployments[p].id}" for p in ids}
+    assert watched == {f"prefect.deployment.{deployments[p].id}" for p in [*ids, "watchdog"]}
     (action,) = automation.actions
     assert action.type == "change-flow-run-state" and action.state == "CRASHED"
 
     again = cli("--lang", "en", "deploy", "--limit", "3", "--zombie-after", "90")  # the table, the closing line
     assert again.exit_code == 0, again.stderr
-    assert f"{len(ids)} deployments (0 changed) on pool parklink (limit 3, unchanged); automation " \
+    assert f"{len(ids) + 1} deployments (0 changed) on pool parklink (limit 3, unchanged); automation " \
         "parklink-zombie-runs: crash after 90 s without a heartbeat (unchanged)" in " ".join(again.stdout.split())
     assert _read_back(prefect_api)[1]["fire"].updated == deployments["fire"].updated
 

@@ -48,6 +48,9 @@ def test_a_secret_is_read_from_its_block_and_cached(prefect_api, monkeypatch):
     assert with_block_secrets(get_settings()).ack_secret.get_secret_value() == "s3cret-from-block"  # cached
     secret_blocks.clear_cache()
     assert with_block_secrets(get_settings()).ack_secret.get_secret_value() == "rotated"
+    from tasks.response.runtime import run_settings
+
+    assert run_settings().ack_secret.get_secret_value() == "rotated", "what every task of a run sends with"
 
 
 @pytest.mark.prefect

@@ -20,15 +20,17 @@ from models.playbook import Catalog, PlaybookSet, load_playbooks
 from models.settings import Settings, get_settings
 from models.templating import sandbox, template_path
 from tasks.response.run import Run
+from tasks.secret_blocks import with_block_secrets
 
 __all__ = ["Run", "catalog", "close_http_client", "db", "drill_of", "http_client", "library", "render_file",
            "run_settings", "settings_for", "unit_names"]
 
 
 def run_settings(lang: str = "zh-CN", time_scale: float = 1.0) -> Settings:
-    """Settings of a run: the environment as it is now, with the run's language and time scale."""
+    """Settings of a run: the environment as it is now, with the run's language and time scale, and each secret
+    named by a `PARKLINK_<NAME>_BLOCK` read from its Prefect Secret block (tasks/secret_blocks.py)."""
     env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PARKLINK_")))
-    return _settings(env, lang, time_scale)
+    return with_block_secrets(_settings(env, lang, time_scale))
 
 
 @lru_cache(maxsize=16)
