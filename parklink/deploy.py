@@ -210,12 +210,17 @@ def apply_deployment(client: Any, *, flow: Any, spec: DeploymentSpec, pool: str,
     except ObjectNotFound:
         current = None
     if (current is not None and all(_same(getattr(current, k), v) for k, v in wanted.items())
-            and _intervals(current) == spec.intervals_s and current.concurrency_limit == spec.concurrency_limit):
+            and _intervals(current) == spec.intervals_s and _limit(current) == spec.concurrency_limit):
         return Applied(spec.name, version, pool, "unchanged", str(current.id))
     flow_id = client.create_flow_from_name(flow.name)
     deployment_id = client.create_deployment(flow_id=flow_id, name=spec.name, schedules=_schedules(spec),
                                              concurrency_limit=spec.concurrency_limit, **wanted)
     return Applied(spec.name, version, pool, "created" if current is None else "updated", str(deployment_id))
+
+
+def _limit(current: Any) -> int | None:
+    """The deployment's concurrency limit (Prefect 3 answers it as a global concurrency limit object)."""
+    return current.global_concurrency_limit.limit if current.global_concurrency_limit else None
 
 
 def _intervals(current: Any) -> tuple[float, ...]:

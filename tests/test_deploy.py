@@ -86,7 +86,7 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
         assert d.job_variables["env"]["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "30"
     assert variable.value == str(REPO)
     watchdog = deployments["watchdog"]  # a standing mechanism: scheduled, one at a time
-    assert watchdog.entrypoint == "flows/watchdog.py:watchdog" and watchdog.concurrency_limit == 1
+    assert watchdog.entrypoint == "flows/watchdog.py:watchdog" and watchdog.global_concurrency_limit.limit == 1
     assert [s.schedule.interval.total_seconds() for s in watchdog.schedules] == [30]
     monkeypatch.chdir(tmp_path)  # the worker resolves the pull step at run time: it lands in this checkout
     assert asyncio.run(run_steps(deployments[ids[0]].pull_steps, print_function=lambda *_: None)) == {
