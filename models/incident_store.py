@@ -37,14 +37,26 @@ def find_incident(*, session: Session, incident_id: str) -> Incident | None:
     return session.get(Incident, incident_id)
 
 
-def open_incident(*, session: Session, incident: Incident) -> tuple[Incident, bool]:
-    """Insert the incident, or return the one already there with that id (a re-run continues it)."""
+class IdTaken(Exception):
+    """A newly numbered incident id was taken meanwhile by another run's new incident: number it again."""
+
+
+def _continued(existing: Incident, incident: Incident, generated: bool) -> tuple[Incident, bool]:
+    if generated:  # a new incident never continues another one that happened to get the same number
+        raise IdTaken(incident.id)
+    if existing.playbook_id != incident.playbook_id:
+        raise InputError(f"incident `{incident.id}` runs playbook `{existing.playbook_id}`, "
+                         f"not `{incident.playbook_id}`; use another --incident-id", exit_code=2)
+    return existing, False
+
+
+def open_incident(*, session: Session, incident: Incident, generated: bool = False) -> tuple[Incident, bool]:
+    """Insert the incident, or return the one already there with that id (a re-run continues it). An id the
+    caller numbered itself (`generated`) that is taken raises IdTaken: two new incidents at once (on two
+    workers) each get their own number."""
     existing = session.get(Incident, incident.id)
     if existing is not None:
-        if existing.playbook_id != incident.playbook_id:
-            raise InputError(f"incident `{incident.id}` runs playbook `{existing.playbook_id}`, "
-                             f"not `{incident.playbook_id}`; use another --incident-id", exit_code=2)
-        return existing, False
+        return _continued(existing, incident, generated)
     try:
         with session.begin_nested():
             session.add(incident)
@@ -53,7 +65,7 @@ def open_incident(*, session: Session, incident: Incident) -> tuple[Incident, bo
         existing = session.get(Incident, incident.id)
         if existing is None:
             raise
-        return existing, False
+        return _continued(existing, incident, generated)
 
 
 def set_flow_run(*, session: Session, incident_id: str, flow_run_id: str) -> Incident:

@@ -16,6 +16,7 @@ from models.event_store import record_events
 from models.incident import IncidentStatus
 from models.incident_report import IncidentReport
 from models.incident_store import (
+    IdTaken,
     find_incident,
     get_incident,
     next_incident_id,
@@ -68,14 +69,15 @@ def open_incident_step(playbook: str, report: IncidentReport, level: str | None,
         playbooks.require_level(playbook, level)
     choice = choose_level(levels, lambda lv: playbooks.resolve(playbook, lv), report, level)
     plan = playbooks.resolve(playbook, choice.level)
-    for attempt in range(5):  # two runs may take the same new id at once: the loser takes the next one
+    for attempt in range(20):  # runs on several workers may number a new incident at once: losers renumber
         try:
             with session_scope(engine) as session:
                 lat, lon = report.latitude, report.longitude
                 if report.enterprise and (lat is None or lon is None):
                     unit = get_unit(session=session, code=report.enterprise)
                     lat, lon = unit.latitude, unit.longitude
-                incident, created = open_incident(session=session, incident=new_incident(
+                incident, created = open_incident(session=session, generated=not report.incident_id,
+                                                  incident=new_incident(
                     incident_id=report.incident_id or next_incident_id(session=session), playbook=playbook,
                     plan=plan, choice=choice, report=report, latitude=lat, longitude=lon, drill=drill, lang=lang,
                     time_scale=time_scale, now=utcnow()))
@@ -85,8 +87,8 @@ def open_incident_step(playbook: str, report: IncidentReport, level: str | None,
                               events=opening_events(run, plan, choice, incident.reported_at))
                 return Opened(run=run, created=created, playbook_hash=incident.playbook_hash,
                               level_reason=incident.level_reason)
-        except IntegrityError:
-            if report.incident_id or attempt == 4:
+        except (IntegrityError, IdTaken):
+            if report.incident_id or attempt == 19:
                 raise
     raise AssertionError("unreachable")
 
