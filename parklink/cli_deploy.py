@@ -11,6 +11,7 @@ from models.i18n import N_, tr, trc
 from parklink import deploy as deploying
 from parklink import engine, worker, zombie
 from parklink.app import console, err_console, print_json, print_table, state
+from parklink.watch import WATCH_S
 
 STATUS = {"created": N_("created"), "updated": N_("updated"), "unchanged": N_("unchanged")}
 PoolOpt = Annotated[str, typer.Option("--pool", help="the process work pool")]
@@ -62,6 +63,9 @@ def worker_command(
     limit: Annotated[int, typer.Option("--limit", help="flow runs of this worker at a time")] = deploying.DEFAULT_LIMIT,
     name: Annotated[str | None, typer.Option("--name", help="the worker's name (default: Prefect's)")] = None,
     check: Annotated[bool, typer.Option("--check", help="only check this machine's environment")] = False,
+    watch_every: Annotated[float, typer.Option("--watch-every", help="seconds between the watchdog's looks for "
+                                                                     "lost runs (0: no watchdog here)", min=0)]
+    = WATCH_S,
 ) -> None:
     """Start a Prefect process worker on ParkLink's pool, after checking what this machine needs."""
     if limit < 1:
@@ -80,7 +84,9 @@ def worker_command(
         return
     console.print(tr(lang, "starting: {command}", command=" ".join(worker.worker_command(
         pool=pool, limit=limit, name=name))), markup=False, highlight=False, soft_wrap=True)
-    worker.start(pool=pool, limit=limit, name=name)
+    code = worker.start(pool=pool, limit=limit, name=name, watch_s=watch_every)
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -141,11 +141,16 @@ def worker_command(*, pool: str, limit: int, name: str | None) -> list[str]:
     return command + (["--name", name] if name else [])
 
 
-def start(*, pool: str, limit: int, name: str | None) -> None:
-    """Become the Prefect worker (never returns): Ctrl-C or SIGTERM stop it as they stop `prefect worker`."""
+def start(*, pool: str, limit: int, name: str | None, watch_s: float = 0.0) -> int:
+    """Run the Prefect worker: Ctrl-C or SIGTERM stop it as they stop `prefect worker`. With `watch_s`, as a
+    child process beside the watchdog (parklink/watch.py), returning its exit code; without, become it (exec)."""
     command = worker_command(pool=pool, limit=limit, name=name)
     sys.stdout.flush()
     sys.stderr.flush()
     for signum in (signal.SIGINT, signal.SIGTERM):  # an ignored signal stays ignored across exec (a shell's `&`)
         signal.signal(signum, signal.SIG_DFL)
+    if watch_s > 0:
+        from parklink.watch import run_beside
+
+        return run_beside(command, worker_env(), watch_s)
     os.execve(command[0], command, worker_env())

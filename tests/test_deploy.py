@@ -74,7 +74,7 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
     version = expected_version()
     ids = library(get_settings()).ids()
     assert result["version"] == version and result["limit"] == 3 and result["missing"] == []
-    assert sorted(a["deployment"] for a in result["deployments"]) == sorted([*ids, "watchdog"])
+    assert sorted(a["deployment"] for a in result["deployments"]) == sorted(ids)
 
     pool, deployments, variable, automations = _read_back(prefect_api)
     assert pool.type == "process" and pool.concurrency_limit == 3
@@ -85,9 +85,6 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
         assert d.pull_steps == [{SET_DIR: {"directory": "{{ prefect.variables.parklink_repo }}"}}]
         assert d.job_variables["env"]["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "30"
     assert variable.value == str(REPO)
-    watchdog = deployments["watchdog"]  # a standing mechanism: scheduled, one at a time
-    assert watchdog.entrypoint == "flows/watchdog.py:watchdog" and watchdog.global_concurrency_limit.limit == 1
-    assert [s.schedule.interval.total_seconds() for s in watchdog.schedules] == [30]
     monkeypatch.chdir(tmp_path)  # the worker resolves the pull step at run time: it lands in this checkout
     assert asyncio.run(run_steps(deployments[ids[0]].pull_steps, print_function=lambda *_: None)) == {
         "directory": str(REPO)}
@@ -100,13 +97,13 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
     assert {"prefect.flow-run.heartbeat", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
             "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed"} <= trigger.expect
     watched = set(trigger.match_related.model_dump()["prefect.resource.id"])  # only ParkLink's deployments' runs
-    assert watched == {f"prefect.deployment.{deployments[p].id}" for p in [*ids, "watchdog"]}
+    assert watched == {f"prefect.deployment.{deployments[p].id}" for p in ids}
     (action,) = automation.actions
     assert action.type == "change-flow-run-state" and action.state == "CRASHED"
 
     again = cli("--lang", "en", "deploy", "--limit", "3", "--zombie-after", "90")  # the table, the closing line
     assert again.exit_code == 0, again.stderr
-    assert f"{len(ids) + 1} deployments (0 changed) on pool parklink (limit 3, unchanged); automation " \
+    assert f"{len(ids)} deployments (0 changed) on pool parklink (limit 3, unchanged); automation " \
         "parklink-zombie-runs: crash after 90 s without a heartbeat (unchanged)" in " ".join(again.stdout.split())
     assert _read_back(prefect_api)[1]["fire"].updated == deployments["fire"].updated
 
@@ -153,7 +150,7 @@ def test_worker_checks_then_becomes_prefect_worker_with_parklink_environment(pre
 
     started = {}
     monkeypatch.setattr(worker.os, "execve", lambda path, argv, env: started.update(argv=argv, env=env))
-    assert cli("worker", "--limit", "2", "--name", "w1").exit_code == 0
+    assert cli("worker", "--limit", "2", "--name", "w1", "--watch-every", "0").exit_code == 0
     assert started["argv"][1:] == ["-m", "prefect", "worker", "start", "--pool", "parklink", "--type", "process",
                                    "--limit", "2", "--name", "w1"]
     env = started["env"]

@@ -25,9 +25,12 @@ def test_one_deployment_per_playbook_on_the_respond_flow():
         assert set(d["parameters"]) <= set(flow.parameters.properties)
 
 
-def test_the_watchdog_is_deployed_on_a_schedule_one_at_a_time():
-    spec = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
-    (watchdog,) = [d for d in spec["deployments"] if d["name"] == "watchdog"]
-    module = importlib.import_module("flows.watchdog")
-    assert watchdog["entrypoint"] == "flows/watchdog.py:watchdog" and module.watchdog.name == "watchdog"
-    assert watchdog["concurrency_limit"] == 1 and [s["interval"] for s in watchdog["schedules"]] == [30]
+
+def test_a_deployment_may_be_scheduled_and_limited(tmp_path):
+    from parklink.deploy import load_specs
+
+    path = tmp_path / "prefect.yaml"
+    path.write_text("deployments:\n  - name: reminders\n    entrypoint: flows/x.py:x\n    concurrency_limit: 1\n"
+                    "    schedules:\n      - interval: 3600\n", encoding="utf-8")
+    (spec,) = load_specs(path)
+    assert spec.intervals_s == (3600.0,) and spec.concurrency_limit == 1
