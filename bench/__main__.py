@@ -6,7 +6,8 @@ import importlib
 import sys
 
 SUITES = {"speed": "bench.dispatch_speed", "quality": "bench.dispatch_quality",
-          "concurrency": "bench.dispatch_concurrency", "respond": "bench.respond_latency"}
+          "concurrency": "bench.dispatch_concurrency", "respond": "bench.respond_latency",
+          "deploy": "bench.deploy_latency"}
 
 
 def main(argv: list[str]) -> int:

@@ -90,6 +90,10 @@ def test_bad_input_is_refused_before_anything_is_written(cli, engine, monkeypatc
     for case, (args, says) in BAD_INPUT.items():
         line = one_error_line(cli("respond", *args, "--drill"))
         assert says in line, (case, line)
+        line = one_error_line(cli("respond", *args, "--drill", "--deployment"))  # nothing submitted either
+        assert says in line, (case, line)
+    line = one_error_line(cli("respond", "fire", "--enterprise", "qy-jh", "--drill", "--no-wait"))
+    assert "--no-wait goes with --deployment" in line
     assert counts(engine) == before, "nothing written"
     assert not (tmp_path / "home" / "prefect").exists(), "no Prefect server was started"
 
