@@ -46,7 +46,7 @@ from tasks.response.opening import command_post_step, open_incident_step
 from tasks.response.phases.upward import due_at
 from tasks.response.results import DispatchResult, GroupResult, Opened, ResponseResult, WorkKey, WorkKind
 from tasks.response.run import Run
-from tasks.response.run_claim import run_lease
+from tasks.response.run_claim import LeaseLost, RunLease, run_lease
 from tasks.response.runtime import close_http_client, db, drill_of, library, run_settings
 from tasks.response.upward import upward_report
 
@@ -157,7 +157,8 @@ def _next_report(run: Run, plan: ResolvedPlan) -> tuple[int, float]:
     return seq, time.monotonic() + max(0.0, (due - utcnow()).total_seconds())
 
 
-async def _respond(run: Run, plan: ResolvedPlan, playbooks: PlaybookSet, tracker: Tracker, *, hold: bool) -> Run:
+async def _respond(run: Run, plan: ResolvedPlan, playbooks: PlaybookSet, tracker: Tracker, *, hold: bool,
+                   check) -> Run:
     """Groups, reports, dispatch, level changes, until stand-down (a drill: until its first wave is done)."""
     for group in plan.groups:
         tracker.start(WorkKey(kind=WorkKind.group, name=group.key), group_call(run, plan, group))
@@ -166,6 +167,7 @@ async def _respond(run: Run, plan: ResolvedPlan, playbooks: PlaybookSet, tracker
     ends_by_itself = run.drill and not hold
     seq, next_due = _next_report(run, plan)
     while True:
+        check()  # LeaseLost: another run holds the incident now
         await tracker.collect()
         run, plan = await _apply_level_changes(run, plan, playbooks, tracker)
         if time.monotonic() >= next_due and not ends_by_itself:
@@ -227,13 +229,14 @@ async def respond(playbook: str, incident: IncidentReport, level: str | None = N
             return refused
         if opened.closed:
             return await lease.ended(_closed(opened))
-        return await lease.ended(await _drill_or_live(opened, report, people, hold=hold, consumed=consumed))
+        return await lease.ended(await _drill_or_live(opened, report, people, lease, hold=hold, consumed=consumed))
 
 
-async def _drill_or_live(opened: Opened, report: IncidentReport, people: DrillPeople | None, *, hold: bool,
-                         consumed: dict[str, int] | None):
+async def _drill_or_live(opened: Opened, report: IncidentReport, people: DrillPeople | None, lease: RunLease, *,
+                         hold: bool, consumed: dict[str, int] | None):
     """The run, inside its own drill gateway and acknowledgement service when it is a drill (in this process, on
-    any worker); when it breaks: its work stopped, what it holds given back, why recorded, raised."""
+    any worker); when it breaks: its work stopped, what it holds given back, why recorded, raised; when another
+    run took the incident over: its work stopped, nothing given back, Failed."""
     tracker = Tracker()
     async with AsyncExitStack() as stack:
         try:
@@ -243,7 +246,12 @@ async def _drill_or_live(opened: Opened, report: IncidentReport, people: DrillPe
                     db(), run_settings(opened.run.lang), time_scale=opened.run.time_scale, own_ack=True,
                     **(people or DrillPeople()).options()))
                 stack.enter_context(drill_of(opened.run.incident_id, gateway.overrides))
-            return await _run(opened, report, tracker, hold=hold, consumed=consumed, gateway=gateway)
+            return await _run(opened, report, tracker, hold=hold, consumed=consumed, gateway=gateway,
+                              check=lease.check)
+        except LeaseLost as lost:
+            await tracker.cancel()
+            await close_http_client()
+            return Failed(message=str(lost))
         except Exception as exc:  # the run itself broke: stop its work, give back what it holds, say why, fail
             await tracker.cancel()
             await close_http_client()
@@ -252,14 +260,15 @@ async def _drill_or_live(opened: Opened, report: IncidentReport, people: DrillPe
 
 
 async def _run(opened: Opened, report, tracker: Tracker, *, hold: bool, consumed: dict[str, int] | None,
-               gateway: DrillEnvironment | None):
+               gateway: DrillEnvironment | None, check):
     run = opened.run
     await _name_the_run(run)
     playbooks = library(run_settings())
     plan = playbooks.resolve(run.playbook, run.level)
     command_post_step(run, plan, report.wind_from_deg)
     if not _stand_down_requested(run):  # stood down while no run was alive: close it, send nothing new
-        run = await _respond(run, plan, playbooks, tracker, hold=hold)
+        run = await _respond(run, plan, playbooks, tracker, hold=hold, check=check)
+        check()
     plan = playbooks.resolve(run.playbook, run.level)
 
     stood_down = stand_down_step(run, consumed)

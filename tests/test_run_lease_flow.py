@@ -107,3 +107,39 @@ def test_a_run_whose_previous_attempt_went_silent_takes_it_over(prefect_api, cli
     assert [(r.flow_run_id, r.outcome) for r in rows] == [("lost-run", RunOutcome.crashed),
                                                            (drill.result.flow_run_id, RunOutcome.completed)]
     assert "heartbeat 120 s old" in rows[0].note or "heartbeat 12" in rows[0].note
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_run_whose_lease_was_taken_over_stops_and_gives_nothing_back(prefect_api, cli, engine, monkeypatch):
+    """A run silent too long (a partition, a stalled machine) whose incident another run took over stops at its
+    next heartbeat: it sends nothing more and leaves what the incident holds to the run that holds it now."""
+    from models.dispatch import ReservationStatus
+
+    assert cli("init").exit_code == 0
+    monkeypatch.setenv("PARKLINK_RUN_BEAT_S", "0.2")
+    incident_id = "INC-LEASE-0103"
+    seen = {}
+
+    async def during(first):
+        await wait_for(lambda: any(e.kind == "dispatched" for e in records(engine, incident_id)["events"]))
+        with session_scope(engine) as session:  # what the watchdog's resume writes: dead attempt, new holder
+            [mine] = [a for a in attempts(session=session, incident_id=incident_id)
+                      if a.outcome is RunOutcome.running]
+            mine.outcome, mine.ended_at = RunOutcome.crashed, utcnow()
+            session.add_all([mine, IncidentRun(incident_id=incident_id, flow_run_id="the-new-run",
+                                               holder="another-host:1:y", resumed=True)])
+        seen["at"] = utcnow()
+        await asyncio.wait([first], timeout=15)
+        if not first.done():  # it went on as if it still held the incident: end it, so the test says so
+            with session_scope(engine) as session:
+                request_stand_down(session=session, incident_id=incident_id)
+
+    drill = asyncio.run(run_drill(engine, monkeypatch, "hazmat-leak", {**INCIDENT, "incident_id": incident_id},
+                                  level="III", seed=4, answer_rate=0.3, hold=True, during=during))
+    assert drill.state.is_failed() and "lost its lease" in drill.state.message, drill.state.message
+    rec = records(engine, incident_id)
+    assert [r for r in rec["reservations"] if r.status is ReservationStatus.held], "nothing given back"
+    late = [n for n in rec["notifications"] if n.delivered_at and n.delivered_at > seen["at"] + timedelta(seconds=1)]
+    assert late == [], "nothing sent after it stopped"
+    with session_scope(engine) as session:
+        assert session.get(Incident, incident_id).status.value != "closed", "the incident is the new run's"

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from models.db import session_scope
-from models.errors import InputError
+from models.errors import InputError, ParkLinkError
 from models.incident_store import find_incident
 from models.run_lease import RunOutcome
 from models.run_store import RunAlive, beat, claim_run, finish, result_of, successor
@@ -35,6 +35,11 @@ from tasks.notify import leases
 from tasks.response.results import ResponseResult
 
 log = logging.getLogger("parklink.run_lease")
+
+
+class LeaseLost(ParkLinkError):
+    """This run's attempt was taken over (it was silent too long and another run holds the incident now): it
+    stops at once, and gives nothing back — what the incident holds is the new run's."""
 
 
 class RunAliveError(InputError):
@@ -83,6 +88,13 @@ class RunLease:
         except RunAliveError as refused:
             return Failed(message=str(refused), data=refused)
         return None
+
+    def check(self) -> None:
+        """LeaseLost once a heartbeat found the attempt taken over."""
+        if self.lost:
+            raise LeaseLost(f"incident {self.incident_id}: flow run {self.flow_run_id} lost its lease (silent longer "
+                            f"than {self.stale_after_s:g} s, taken over by another run); it stopped and gave "
+                            "nothing back")
 
     async def ended(self, state):
         """Record the flow's final state (completed or failed) and its result; the state, unchanged."""
