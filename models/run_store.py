@@ -153,6 +153,11 @@ def result_of(*, session: Session, flow_run_id: str) -> str | None:
                         .order_by(col(IncidentRun.id).desc())).first()
 
 
+def incident_of(*, session: Session, flow_run_id: str) -> str | None:
+    """The incident a flow run claimed (None until it has)."""
+    return session.exec(select(IncidentRun.incident_id).where(IncidentRun.flow_run_id == flow_run_id)).first()
+
+
 def successor(*, session: Session, flow_run_id: str) -> str | None:
     """The flow run the watchdog submitted to carry on this one's incident after it was lost (the first resumed
     attempt after it), if any."""

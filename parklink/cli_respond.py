@@ -106,13 +106,24 @@ async def _submitted(playbook: str, params: dict, *, wait: bool, json_out: bool,
 
     if not wait:
         return await submit.submit(playbook, params), None
-    started = {}
+    started = {"incident": params["incident"]["incident_id"]} if params["incident"].get("incident_id") else {}
 
     async def launch():
         started["run"] = await submit.submit(playbook, params)
         return await submit.outcome(state.engine, started["run"].flow_run_id)
 
-    return await follow(state.engine, launch(), quiet=json_out, lang=lang)
+    return await follow(state.engine, launch(), quiet=json_out, lang=lang, incident=lambda: _incident(started))
+
+
+def _incident(started: dict) -> str | None:
+    """The submitted run's incident: the operator's id, else the one its flow run claimed (looked up once)."""
+    if "incident" not in started and "run" in started:
+        from tasks.response.run_claim import claimed_incident
+
+        found = claimed_incident(state.engine, started["run"].flow_run_id)
+        if found:
+            started["incident"] = found
+    return started.get("incident")
 
 
 def drill_people(answer_rate: float, seed: int, error_rate: float, timeout_rate: float,

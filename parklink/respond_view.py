@@ -27,13 +27,15 @@ def _since(engine: Engine) -> int:
         return last_event_id(session=session)
 
 
-def _events(engine: Engine, after: int) -> tuple[list[Event], Names]:
-    """The whole record of the incident this run writes to (found by the first entry written after `after`:
-    a re-run's counters start from what the incident already has) and who its codes are."""
+def _events(engine: Engine, after: int, incident: str | None = None) -> tuple[list[Event], Names]:
+    """The whole record of the incident this run writes to — `incident` when it is known, else the one of the
+    first entry written after `after` (a re-run's counters start from what the incident already has) — and
+    who its codes are."""
     with session_scope(engine) as session:
-        found = events_since(session=session, after_id=after)
-        if found and found[0].incident:
-            found = events(session=session, incident=found[0].incident)
+        if incident is None:
+            found = events_since(session=session, after_id=after)
+            incident = found[0].incident if found else None
+        found = events(session=session, incident=incident) if incident else []
         return found, names(session=session, events=found)
 
 
@@ -68,15 +70,16 @@ def _view(events: list[Event], lang: str, who: Names = NO_NAMES) -> Group:
     return Group(status, _rows(events, lang, who))
 
 
-async def follow(engine: Engine, work, *, quiet: bool, lang: str):
-    """Await `work` while showing the run's activity log as it grows (on stderr when the output is JSON)."""
+async def follow(engine: Engine, work, *, quiet: bool, lang: str, incident=lambda: None):
+    """Await `work` while showing the run's activity log as it grows (on stderr when the output is JSON);
+    `incident()` names the run's incident once it is known (a deployment run among others writing at once)."""
     start = await asyncio.to_thread(_since, engine)
     task = asyncio.ensure_future(work)
     with Live(_view([], lang), console=err_console if quiet else console, refresh_per_second=4,
               transient=quiet) as live:
         while not task.done():
             await asyncio.wait([task], timeout=0.5)
-            found, who = await asyncio.to_thread(_events, engine, start)
+            found, who = await asyncio.to_thread(_events, engine, start, incident())
             live.update(_view(found, lang, who))
     if not quiet:
         console.print()

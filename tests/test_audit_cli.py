@@ -174,3 +174,21 @@ def test_directory_text_is_shown_as_written_in_the_tables(cli, engine, wide):
     for command in ("timeline", "notifications"):
         out = cli(command, INCIDENT)
         assert out.exit_code == 0 and "[bold]应急局[/bold] | <i>" in out.stdout, out.stdout
+
+
+def test_the_live_view_follows_the_runs_own_incident_among_others_writing_at_once(engine):
+    """`respond --deployment` among other runs: once the run's incident is known, the board shows it, not the
+    incident whose entry happened to be written first after launch."""
+    from parklink.respond_view import _events, _since
+
+    start = _since(engine)
+    with session_scope(engine) as session:
+        for incident in ("INC-OTHER-0001", "INC-MINE-0001"):
+            session.add(Incident(id=incident, playbook_id="hazmat-leak", playbook_hash="h", level="II",
+                                 latitude=36.15, longitude=112.27))
+    for incident in ("INC-OTHER-0001", "INC-MINE-0001"):
+        with session_scope(engine) as session:
+            record_events(session=session, incident=incident, events=[
+                Event(key=f"activated-{incident}", actor="ldz", at=T0, payload=ACTIVATED)])
+    assert {e.incident for e in _events(engine, start)[0]} == {"INC-OTHER-0001"}, "unknown yet: the first written"
+    assert {e.incident for e in _events(engine, start, "INC-MINE-0001")[0]} == {"INC-MINE-0001"}

@@ -29,7 +29,7 @@ from models.db import session_scope
 from models.errors import InputError, ParkLinkError
 from models.incident_store import find_incident
 from models.run_lease import RunOutcome
-from models.run_store import RunAlive, beat, claim_run, finish, result_of, successor
+from models.run_store import RunAlive, beat, claim_run, finish, incident_of, result_of, successor
 from models.types import utcnow
 from tasks.notify import leases
 from tasks.response.results import ResponseResult
@@ -194,3 +194,9 @@ def resumed_by(engine: Engine, flow_run_id: str) -> str | None:
     """The flow run that carries on a lost run's incident (submitted by the watchdog), once there is one."""
     with session_scope(engine) as session:
         return successor(session=session, flow_run_id=flow_run_id)
+
+
+def claimed_incident(engine: Engine, flow_run_id: str) -> str | None:
+    """The incident the flow run holds (or held), once it has claimed it."""
+    with session_scope(engine) as session:
+        return incident_of(session=session, flow_run_id=flow_run_id)
