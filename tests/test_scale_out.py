@@ -83,6 +83,14 @@ def park(tmp_path_factory):
             engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def stop_workers(park):
+    """Each test starts its own workers; whatever it left running is stopped, however it ended."""
+    yield
+    for name in list(park.cluster.workers):
+        park.cluster.stop_worker(name)
+
+
 def drill_args(playbook: str, level: str, enterprise: str, *extra: str) -> list[str]:
     return ["respond", playbook, "--level", level, "--enterprise", enterprise, "--drill", "--deployment", "--json",
             "--time-scale", "120", "--answer-rate", "1", "--delay", "15-60", *extra]
@@ -121,7 +129,7 @@ def test_eight_drills_through_the_deployments_on_two_workers(park):
     states = wait_final(c, ids, timeout=420)
     assert set(states.values()) == {"COMPLETED"}, states
 
-    ran = {name: [i for i in ids if i in c.worker_log(name)] for name in ("w1", "w2")}
+    ran = {name: [i for i in ids if f"flow-run/{i}" in c.worker_log(name)] for name in ("w1", "w2")}  # its output
     assert all(ran.values()) and sorted(ran["w1"] + ran["w2"]) == sorted(ids), ran
     assert park.recorder.snapshot()["requests"] == [], "no real channel was called"
     assert first["drill_gateway"]["duplicates"] == 0 and first["state"] == "COMPLETED"
@@ -135,8 +143,6 @@ def test_eight_drills_through_the_deployments_on_two_workers(park):
         held = session.exec(select(Reservation).where(Reservation.status == ReservationStatus.held)).all()
         assert held == [], "every reservation closed at stand-down"
         assert sum(s.reserved for s in session.exec(select(Stock)).all()) == 0
-    for name in ("w1", "w2"):
-        c.stop_worker(name)
 
 
 def _live_attempt(engine, incident: str, flow_run_id: str):
@@ -167,7 +173,7 @@ def test_a_killed_worker_and_its_run_are_crashed_and_resumed_without_duplicates(
                 break
             time.sleep(0.25)
         [attempt] = _live_attempt(park.engine, "INC-KILL-0001", dead)
-        worker = next(name for name in ("w3", "w4") if dead in c.worker_log(name))
+        worker = next(name for name in ("w3", "w4") if f"flow-run/{dead}" in c.worker_log(name))
         c.kill_worker(worker, int(attempt.holder.split(":")[1]))
         killed_at = time.monotonic()
 
@@ -199,5 +205,3 @@ def test_a_killed_worker_and_its_run_are_crashed_and_resumed_without_duplicates(
         assert set(received.values()) == {1}, [k for k, n in received.items() if n > 1]
         assert set(received) == delivered, "every delivered message reached the gateway, once"
         assert held == [] and stock_after == stock_before, "stock back where it was"
-        for name in ("w3", "w4"):
-            c.stop_worker(name)

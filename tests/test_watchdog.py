@@ -51,17 +51,19 @@ def test_the_resumed_run_names_the_incident_its_first_run_created():
 
 @pytest.mark.prefect
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("watchdogs", [1, 2], ids=["one watchdog", "two at once"])
 def test_the_watchdog_resubmits_a_lost_run_to_its_deployment_once(prefect_api, engine, db_url, monkeypatch,
-                                                                   tmp_path):
+                                                                   tmp_path, watchdogs):
     from prefect.client.orchestration import get_client
     from prefect.states import Running
 
     from flows.respond import respond
     from flows.watchdog import watchdog
+    from tasks.response.resuming import find_lost_runs, handle_lost_run
 
     monkeypatch.setenv("PARKLINK_DATABASE_URL", db_url)
     monkeypatch.setenv("PARKLINK_HOME", str(tmp_path / "home"))
-    incident_id = "INC-WATCH-0001"
+    incident_id = f"INC-WATCH-000{watchdogs}"
     params = {"playbook": "hazmat-leak", "incident": {"enterprise": None, "latitude": 36.15, "longitude": 112.27,
                                                       "incident_id": None}, "level": "IV", "drill": True}
 
@@ -77,7 +79,13 @@ def test_the_watchdog_resubmits_a_lost_run_to_its_deployment_once(prefect_api, e
             session.flush()
             session.add(IncidentRun(incident_id=incident_id, flow_run_id=str(dead.id), holder="lost-host:7:x",
                                     started_at=silent, heartbeat_at=silent))
+        # Two machines' watchdogs: the other one found the same lost run and acts on it after this one resumed it.
+        other = await find_lost_runs(30, MAX_RESUMES) if watchdogs == 2 else None
         first = await watchdog(stale_after_s=30)
+        if other is not None:
+            [decision] = other.decisions
+            late = await handle_lost_run(decision, other.parameters[decision.lost.flow_run_id], 30, MAX_RESUMES)
+            assert late.resumed_as is None and late.action is LostRunAction.wait, "it records nothing"
         second = await watchdog(stale_after_s=30)
         async with get_client() as client:
             dead_now = await client.read_flow_run(dead.id)
@@ -89,6 +97,7 @@ def test_the_watchdog_resubmits_a_lost_run_to_its_deployment_once(prefect_api, e
         (incident_id, str(dead.id), LostRunAction.resume)]
     assert dead_now.state.type.value == "CRASHED" and incident_id in dead_now.state.message
     assert len(resumed) == 1 and resumed[0].deployment_id == deployment_id
+    assert resumed[0].state.type.value != "CANCELLED", "the run handed back to the other watchdog is left alone"
     assert resumed[0].parameters["incident"] == {**params["incident"], "incident_id": incident_id}
     assert {k: resumed[0].parameters[k] for k in ("playbook", "level", "drill")} == {
         "playbook": "hazmat-leak", "level": "IV", "drill": True}

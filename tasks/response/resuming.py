@@ -25,7 +25,7 @@ from models.db import session_scope
 from models.event_store import record_events
 from models.events import SYSTEM, Event, RunLost
 from models.run_lease import LostRunAction
-from models.run_store import mark_crashed, record_resume, stale_runs
+from models.run_store import attempts, mark_crashed, record_resume, stale_runs
 from models.types import utcnow
 from tasks.notify.leases import HOST
 from tasks.response.resume_rules import Decision, LostRun, decide, resumed_parameters
@@ -76,6 +76,12 @@ async def find_lost_runs(stale_after_s: float, max_resumes: int) -> LostRuns:
     return out
 
 
+def _carries_on(incident_id: str, flow_run_id: str) -> bool:
+    """Another watchdog recorded this very flow run as the incident's resume."""
+    with session_scope(db()) as session:
+        return any(a.flow_run_id == flow_run_id for a in attempts(session=session, incident_id=incident_id))
+
+
 def _record(lost: LostRun, action: LostRunAction, new_id: str | None, stale_after_s: float,
             max_resumes: int) -> bool:
     """The attempts and the record: False when a run claimed the incident meanwhile (nothing written)."""
@@ -117,7 +123,9 @@ async def handle_lost_run(decision: Decision, parameters: dict, stale_after_s: f
                 idempotency_key=f"parklink-resume:{lost.flow_run_id}", tags=["parklink-resumed"])
             new_id = str(run.id)
         if not await asyncio.to_thread(_record, lost, action, new_id, stale_after_s, max_resumes):
-            if new_id is not None:  # someone ran the incident meanwhile: the submitted run is not needed
+            if new_id is not None and not await asyncio.to_thread(_carries_on, lost.incident_id, new_id):
+                # someone ran the incident meanwhile: the submitted run is not needed (but the same run, handed
+                # back by its idempotency key to a second watchdog, is the one that carries on: left alone)
                 await client.set_flow_run_state(UUID(new_id), Cancelled(
                     message=f"incident {lost.incident_id} was claimed by another run meanwhile"), force=True)
             return done.model_copy(update={"action": LostRunAction.wait})
