@@ -3,6 +3,7 @@
     PARKLINK_HOME          where ParkLink keeps its state (default ./.parklink)
     PARKLINK_DATABASE_URL  SQLAlchemy URL (default: SQLite file parklink.db under PARKLINK_HOME)
     PARKLINK_LANG          zh-CN (default) or en
+    PARKLINK_HOLIDAYS_FILE the park's table of holiday years chinesecalendar does not hold yet (README "Duty")
     PARKLINK_DISPATCH_SPEED_KMH  road speed for the straight-line travel estimate (default 40)
     PARKLINK_PARK_NAME_ZH, PARKLINK_PARK_NAME_EN  the park's name in notices and reports (default: the
                            directory's `park:` section, else its top park body's name)
@@ -37,6 +38,8 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
     playbooks_dir: Path = REPO_ROOT / "playbooks"
     templates_dir: Path = REPO_ROOT / "templates"
     verify_max_age_days: int = Field(default=90, ge=1, description="a liaison unverified longer is stale")
+    holidays_file: Path | None = Field(default=None, description="the park's table of holiday years not yet in "
+                                       "chinesecalendar (README \"Duty\"); it wins over the library")
     engine_port: int = Field(default=4200, ge=1, le=65535, description="port of ParkLink's local Prefect server")
     engine_database_url: str | None = Field(default=None, description="database of the local Prefect server "
                                             "(default: SQLite under PARKLINK_HOME/prefect)")

@@ -11,6 +11,7 @@ from parklink import (
     cli_deploy,
     cli_directory,
     cli_dispatch,
+    cli_duty,
     cli_engine,
     cli_incident,
     cli_inventory,
@@ -47,6 +48,7 @@ app.add_typer(cli_inventory.app, name="inventory")
 cli_notify.register(app)
 cli_deploy.register(app)
 app.add_typer(cli_engine.app, name="engine")
+app.add_typer(cli_duty.app, name="duty")
 app.add_typer(cli_playbooks.app, name="playbooks")
 app.add_typer(cli_dispatch.app, name="dispatch")
 app.add_typer(cli_requisitions.app, name="requisitions")

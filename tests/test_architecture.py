@@ -37,7 +37,7 @@ PURE = [
     "models/playbook/plan.py", "models/playbook/presets.py", "models/playbook/resolve.py",
     "models/playbook/schema.py",
     "models/playbook/references.py",
-    "tasks/__init__.py", "tasks/grading.py", "tasks/playbook_plan.py", "tasks/siting.py", "tasks/geo.py", "tasks/assessment.py",
+    "tasks/duty/calendar.py", "tasks/__init__.py", "tasks/grading.py", "tasks/playbook_plan.py", "tasks/siting.py", "tasks/geo.py", "tasks/assessment.py",
     "tasks/documents.py",
     "tasks/dispatch/__init__.py", "tasks/dispatch/planner.py", "tasks/dispatch/travel.py",
     "tasks/dispatch/needs_file.py",
