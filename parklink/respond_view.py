@@ -79,7 +79,7 @@ async def follow(engine: Engine, work, *, quiet: bool, lang: str, incident=lambd
               transient=quiet) as live:
         while not task.done():
             await asyncio.wait([task], timeout=0.5)
-            found, who = await asyncio.to_thread(_events, engine, start, incident())
+            found, who = await asyncio.to_thread(lambda: _events(engine, start, incident()))  # its lookup too
             live.update(_view(found, lang, who))
     if not quiet:
         console.print()
