@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -15,7 +17,7 @@ from models.errors import ParkLinkError
 
 # Every module that defines tables; create_schema imports them so the metadata is complete.
 TABLE_MODULES = ["models.directory", "models.inventory", "models.dispatch", "models.notification", "models.incident",
-                 "models.run_lease"]
+                 "models.run_lease", "models.duty"]
 
 _engines: dict[str, Engine] = {}
 
@@ -63,6 +65,7 @@ def create_schema(engine: Engine) -> None:
     meta = metadata()
     meta.create_all(engine)
     add_missing_columns(engine, meta)
+    widen_enum_checks(engine, meta)
 
 
 def add_missing_columns(engine: Engine, meta) -> list[str]:
@@ -86,6 +89,54 @@ def add_missing_columns(engine: Engine, meta) -> list[str]:
             kind = column.type.compile(dialect=engine.dialect)
             conn.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} {kind}"))
     return [f"{table.name}.{column.name}" for table, column in missing]
+
+
+def _enum_columns(meta, tables: set[str]):
+    for table in meta.sorted_tables:
+        if table.name in tables:
+            for column in table.columns:
+                if isinstance(column.type, SAEnum) and column.type.create_constraint and column.type.name:
+                    yield table, column
+
+
+def widen_enum_checks(engine: Engine, meta) -> list[str]:
+    """An enum that gained a value since a table was created: its CHECK (`ck_<enum>`) widened in place.
+
+    PostgreSQL: the constraint dropped and added again. SQLite: the table's schema text rewritten, the procedure
+    SQLite documents for a change that leaves the stored rows valid (https://sqlite.org/lang_altertable.html,
+    "making other kinds of table schema changes"): every row meets the wider check. The constraints widened.
+    """
+    tables = set(inspect(engine).get_table_names())
+    widened = []
+    with engine.begin() as conn:
+        for table, column in _enum_columns(meta, tables):
+            values, name = list(column.type.enums), column.type.name
+            check = f"{column.name} IN ({', '.join(repr(v) for v in values)})"
+            if engine.dialect.name == "postgresql":
+                found = conn.execute(text(
+                    "SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON c.conrelid = t.oid "
+                    "WHERE t.relname = :t AND c.conname = :n AND pg_table_is_visible(t.oid)"),
+                    {"t": table.name, "n": name}).scalar()
+                if found is None or all(f"'{v}'" in found for v in values):
+                    continue
+                conn.execute(text(f'ALTER TABLE "{table.name}" DROP CONSTRAINT "{name}"'))
+                conn.execute(text(f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{name}" CHECK ({check})'))
+            elif engine.dialect.name == "sqlite":
+                sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"),
+                                   {"t": table.name}).scalar() or ""
+                match = re.search(rf"CONSTRAINT {name} CHECK \((\w+) IN \(([^)]*)\)\)", sql)
+                if match is None or all(f"'{v}'" in match.group(2) for v in values):
+                    continue
+                version = conn.exec_driver_sql("PRAGMA schema_version").scalar()
+                conn.exec_driver_sql("PRAGMA writable_schema = ON")
+                conn.execute(text("UPDATE sqlite_master SET sql = :s WHERE type = 'table' AND name = :t"),
+                             {"s": sql.replace(match.group(0), f"CONSTRAINT {name} CHECK ({check})"), "t": table.name})
+                conn.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
+                conn.exec_driver_sql("PRAGMA writable_schema = OFF")
+            else:
+                continue
+            widened.append(f"{table.name}.{name}")
+    return widened
 
 
 def drop_schema(engine: Engine) -> None:

@@ -1,4 +1,4 @@
-"""The standing organisation of the linkage mechanism: units, their liaisons, duty shifts.
+"""The standing organisation of the linkage mechanism: units and their liaisons (duty rosters: models/duty.py).
 
 Source document 一 and 二(二)(三): the leading group and its office, 23 county units, the bodies the nine
 groups name, and every resident enterprise, each with one liaison reachable around the clock.
@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import field_validator
-from sqlalchemy import CheckConstraint, Column, Index, text
+from sqlalchemy import Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime, enum_type
@@ -35,6 +35,10 @@ class LiaisonRole(StrEnum):
     primary = "primary"
     deputy = "deputy"
     head = "head"
+    duty_staff = "duty_staff"  # 值班人员: on the unit's duty roster (models/duty.py), not its liaison
+
+
+CHAIN_ROLES = (LiaisonRole.primary, LiaisonRole.deputy, LiaisonRole.head)  # what an escalation step may name
 
 
 class Channel(StrEnum):
@@ -43,13 +47,6 @@ class Channel(StrEnum):
     dingtalk = "dingtalk"
     feishu = "feishu"
     webhook = "webhook"
-
-
-class DutyReason(StrEnum):
-    holiday = "holiday"
-    major_event = "major_event"
-    incident = "incident"
-    routine = "routine"
 
 
 CODE_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
@@ -122,18 +119,6 @@ class Liaison(LiaisonBase, table=True):
 
 class LiaisonPublic(LiaisonBase):
     id: int
-
-
-class DutyShift(SQLModel, table=True):
-    __tablename__ = "duty_shift"
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ck_duty_shift_order"),)
-    id: int | None = Field(default=None, primary_key=True)
-    unit: str = Field(foreign_key="unit.code", index=True, max_length=40)
-    liaison_id: int | None = Field(default=None, foreign_key="liaison.id")
-    starts_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    ends_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    round_the_clock: bool = False
-    reason: DutyReason = Field(default=DutyReason.routine, sa_type=enum_type(DutyReason))
 
 
 class Park(SQLModel, table=True):

@@ -4,6 +4,8 @@
     PARKLINK_DATABASE_URL  SQLAlchemy URL (default: SQLite file parklink.db under PARKLINK_HOME)
     PARKLINK_LANG          zh-CN (default) or en
     PARKLINK_HOLIDAYS_FILE the park's table of holiday years chinesecalendar does not hold yet (README "Duty")
+    PARKLINK_DUTY_HOLIDAYS the important holidays that need day-and-night duty (default: spring_festival,
+                           labour_day,national_day); PARKLINK_DUTY_HOLIDAY_MARGIN_DAYS the days around them (1)
     PARKLINK_DISPATCH_SPEED_KMH  road speed for the straight-line travel estimate (default 40)
     PARKLINK_PARK_NAME_ZH, PARKLINK_PARK_NAME_EN  the park's name in notices and reports (default: the
                            directory's `park:` section, else its top park body's name)
@@ -40,6 +42,11 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
     verify_max_age_days: int = Field(default=90, ge=1, description="a liaison unverified longer is stale")
     holidays_file: Path | None = Field(default=None, description="the park's table of holiday years not yet in "
                                        "chinesecalendar (README \"Duty\"); it wins over the library")
+    duty_holidays: str = Field(default="spring_festival,labour_day,national_day",
+                               description="the important holidays (day-and-night duty): chinesecalendar's names "
+                               "(spring_festival, national_day, …) or the Chinese ones (春节, 国庆节, …), comma-separated")
+    duty_holiday_margin_days: int = Field(default=1, ge=0, le=7, description="days before and after an important "
+                                          "holiday that are special too")
     engine_port: int = Field(default=4200, ge=1, le=65535, description="port of ParkLink's local Prefect server")
     engine_database_url: str | None = Field(default=None, description="database of the local Prefect server "
                                             "(default: SQLite under PARKLINK_HOME/prefect)")

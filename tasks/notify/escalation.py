@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from models.db import session_scope
-from models.directory import Liaison, LiaisonRole, Unit
+from models.directory import CHAIN_ROLES, Liaison, Unit
 from models.errors import InputError
 from models.events import UnitStatus
 from models.i18n import is_english
@@ -39,7 +39,7 @@ from tasks.notify.outcome import Person, UnitOutcome
 from tasks.notify.sender import Context, Sender, Target
 from tasks.notify.texts import Message
 
-ROLES = {r.value for r in LiaisonRole}
+ROLES = {r.value for r in CHAIN_ROLES}
 
 
 def parse_chain(chain: str | list[str] | tuple[str, ...] | None, *, known_units: set[str]) -> list[str]:
