@@ -20,7 +20,7 @@ from models.duty import PeriodKind
 from models.types import SHANGHAI
 from tasks.duty.calendar import DayKind, YearCalendar, load_local_table, year_calendar
 
-ZH_OF = {h.value: h.chinese for h in chinese_calendar.Holiday}
+ZH_OF = {k: h.chinese for h in chinese_calendar.Holiday for k in (h.name, h.value)}
 
 
 @dataclass(frozen=True)
