@@ -15,6 +15,8 @@ from models.inventory import Depot, ResourceType, Stock
 from models.park_store import ImportSummary, import_directory, import_inventory, known_codes, reserved_map
 from parklink.app import console, print_json, print_table, state
 from parklink.i18n import kind_label
+from tasks.duty.roster_db import people_of, save_rosters
+from tasks.duty.roster_file import parse_rosters
 from tasks.park_io import parse_directory, parse_inventory
 
 
@@ -32,6 +34,9 @@ def load_sample_park(engine=None, folder=None) -> ImportSummary:
                                     known_types=codes["types"], reserved=reserved_map(session))
         part2 = import_inventory(session=session, resource_types=inventory.resource_types, depots=inventory.depots,
                                  stock=inventory.stock)
+        if (folder / "duty.yaml").exists():
+            rosters = parse_rosters(folder / "duty.yaml", people=people_of(session=session))
+            save_rosters(session=session, rosters=rosters, source="duty.yaml")
         for p in (part, part2):
             total.added += p.added
             total.changed += p.changed
