@@ -4,6 +4,7 @@
     assignments(roster, start, end)    every shift of each role overlapping [start, end), swaps and overrides applied
     on_duty(roster, at)                role → the Assignment covering `at` (a role nobody covers is absent)
     uncovered_hours(assignments, role, start, end)   each whole hour in [start, end) the role does not cover
+    swap_problem(roster, swap)         why a swap does not fit the roster, or None
 
 Shift times are Asia/Shanghai wall-clock times (no daylight saving: every day has 24 hours); a shift whose end is
 not after its start ends the next day (night 18:00–08:00), one whose end equals its start lasts 24 h. A rotation
@@ -202,6 +203,19 @@ def assignments(roster: UnitRoster, start: datetime, end: datetime) -> list[Assi
             slots = _override(slots, override, roster.unit)
     kept = [s for s in slots if s.overlaps(start, end)]
     return sorted(kept, key=lambda s: (s.role, s.start, s.end, s.name))
+
+
+def swap_problem(roster: UnitRoster, swap: SwapSpec) -> str | None:
+    """Why `swap` does not fit the roster (no such shift, or its `from` is not on it), or None."""
+    at = swap.shift_start
+    plain = roster.model_copy(update={"swaps": (), "overrides": ()})
+    slots = [s for s in assignments(plain, at, at + timedelta(microseconds=1))
+             if s.role is swap.role and s.start == at and s.source in (Source.rotation, Source.fixed)]
+    if not slots:
+        return f"no {swap.role} shift of `{roster.unit}` starts at {at.astimezone(SHANGHAI).isoformat()}"
+    if swap.from_name not in {s.name for s in slots}:
+        return f"`{swap.from_name}` is not on that shift (`{slots[0].name}` is)"
+    return None
 
 
 PRECEDENCE = {Source.override: 0, Source.swap: 1, Source.fixed: 2, Source.rotation: 3}

@@ -24,7 +24,7 @@ Times without an offset are Asia/Shanghai. Every name must be an active liaison 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +39,9 @@ from tasks.duty.roster import (
     OverrideSpec,
     RotationSpec,
     ShiftSpec,
-    Source,
     SwapSpec,
     UnitRoster,
-    assignments,
+    swap_problem,
 )
 from tasks.park_io.rows import Row, load_yaml, read_text, validate_row, yaml_rows
 
@@ -108,17 +107,10 @@ def _check_names(roster: UnitRoster, lines: dict[str, int], path: Path, people: 
 
 
 def _check_swaps(roster: UnitRoster, lines: list[int], path: Path, errors: list[RowError], prefix: str) -> None:
-    plain = roster.model_copy(update={"swaps": (), "overrides": ()})
     for i, (swap, line) in enumerate(zip(roster.swaps, lines, strict=True)):
-        at = swap.shift_start
-        slots = [s for s in assignments(plain, at, at + timedelta(microseconds=1))
-                 if s.role is swap.role and s.start == at and s.source in (Source.rotation, Source.fixed)]
-        if not slots:
-            errors.append(RowError(str(path), line, f"{prefix}swaps[{i}].shift_start",
-                                   f"no {swap.role} shift starts at {at.astimezone(SHANGHAI).isoformat()}"))
-        elif swap.from_name not in {s.name for s in slots}:
-            errors.append(RowError(str(path), line, f"{prefix}swaps[{i}].from",
-                                   f"`{swap.from_name}` is not on that shift (`{slots[0].name}` is)"))
+        problem = swap_problem(roster, swap)
+        if problem:
+            errors.append(RowError(str(path), line, f"{prefix}swaps[{i}]", problem))
 
 
 def _roster(row: Row, path: Path, people: dict[str, set[str]], errors: list[RowError]) -> UnitRoster | None:
