@@ -14,34 +14,14 @@ directory (any role; duty staff have the role `duty_staff`), so contact details 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Column, Text
 from sqlmodel import Field, SQLModel
 
+from models.duty_kinds import DutyRole, PeriodKind, Turn
 from models.types import UTCDateTime, enum_type, utcnow
 
-
-class DutyRole(StrEnum):
-    duty_officer = "duty_officer"  # 值班员
-    leader_on_duty = "leader_on_duty"  # 带班领导
-
-
-class Turn(StrEnum):
-    """How a rotation hands on: every shift, every day, every week (counted from its start date)."""
-
-    shift = "shift"
-    daily = "daily"
-    weekly = "weekly"
-
-
-class PeriodKind(StrEnum):
-    """Why a period is special (昼夜值班): day-and-night cover with both roles is required."""
-
-    holiday = "holiday"
-    major_event = "major_event"
-    warning = "warning"
-    incident = "incident"
+__all__ = ["DutyEvent", "DutyHandover", "DutyOverride", "DutyRole", "DutyRoster", "DutySwap", "PeriodKind", "Turn"]
 
 
 def _time(nullable: bool = False):

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
 
-from models.duty import PeriodKind
+from models.duty_kinds import PeriodKind
 from models.types import SHANGHAI
 from tasks.duty.calendar import DayKind, YearCalendar, load_local_table, year_calendar
 

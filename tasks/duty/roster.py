@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from models.duty import DutyRole, Turn
+from models.duty_kinds import DutyRole, Turn
 from models.types import SHANGHAI
 
 DEFAULT_SHIFTS = (("day", time(8), time(18)), ("night", time(18), time(8)))

@@ -1,0 +1,135 @@
+"""Duty on the command line against the database (issue 12 items 1, 3, 4, 6): the sample rosters, who is on duty
+with overrides and swaps, imports all or nothing with `file:line` errors, the YAML round trip, the hours without
+cover in the 2026 National Day period and in a declared major event."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+@pytest.fixture
+def park(cli):
+    out = cli("init")
+    assert out.exit_code == 0, out.stderr
+    return cli
+
+
+def who(cli, unit: str, at: str) -> dict[str, dict]:
+    out = cli("duty", "who", "--unit", unit, "--at", at, "--json")
+    assert out.exit_code == 0, out.stderr
+    return {row["role"]: row for row in json.loads(out.stdout)}
+
+
+def test_the_sample_office_roster_with_its_override_and_swap(park):
+    plain = who(park, "ldzbgs", "2026-12-30T10:00")
+    assert set(plain) == {"duty_officer", "leader_on_duty"}
+    officer = plain["duty_officer"]
+    assert officer["source"] == "rotation" and officer["phone"].startswith("+4477009")
+    assert (officer["shift_start"], officer["shift_end"]) == ("2026-12-30T08:30:00+08:00", "2026-12-30T17:30:00+08:00")
+    assert who(park, "ldzbgs", "2026-12-31T10:00")["duty_officer"]["name"] == "马敏"  # 年休假 override
+    swapped = who(park, "ldzbgs", "2027-01-01T20:00")["duty_officer"]
+    assert (swapped["name"], swapped["source"]) == ("王春生", "swap") and "approved by 程建国" in swapped["note"]
+    assert who(park, "qy-ha", "2026-10-03T03:00")["duty_officer"]["special_period"] == {"kind": "holiday",
+                                                                                       "reason": "国庆节"}
+    assert who(park, "qy-jz", "2026-10-03T03:00") == {}, "the construction company has day cover only"
+
+
+def test_override_and_swap_from_the_command_line(park):
+    before = who(park, "qy-ha", "2026-12-02T10:00")["duty_officer"]["name"]
+    out = park("duty", "override", "--unit", "qy-ha", "--role", "duty_officer", "--name", "胡永刚",
+               "--from", "2026-12-02T09:00", "--to", "2026-12-02T11:00", "--reason", "培训")
+    assert out.exit_code == 0, out.stderr
+    assert who(park, "qy-ha", "2026-12-02T10:00")["duty_officer"]["name"] == "胡永刚"
+    assert who(park, "qy-ha", "2026-12-02T11:30")["duty_officer"]["name"] == before
+    bad = park("duty", "swap", "--unit", "qy-ha", "--role", "duty_officer", "--shift-start", "2026-12-02T08:00",
+               "--from-name", "胡永刚", "--to-name", "黎红军", "--requested-by", "胡永刚", "--approved-by", "何浩然")
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and f"(`{before}` is)" in bad.stderr
+    nobody = park("duty", "override", "--unit", "qy-ha", "--role", "duty_officer", "--name", "无名氏",
+                  "--from", "2026-12-02T09:00", "--to", "2026-12-02T11:00")
+    assert nobody.exit_code != 0 and "无名氏" in nobody.stderr
+    assert who(park, "qy-ha", "2026-12-02T10:00")["duty_officer"]["name"] == "胡永刚", "nothing half-written"
+
+
+BAD = """\
+rosters:
+- unit: qy-ha
+  shifts:
+  - {name: day, start: 08:00, end: 20:00}
+  rotations:
+  - {role: duty_officer, start: 2026-01-01, people: [黎红军, 无名氏]}
+- unit: qy-nowhere
+  rotations: []
+- unit: qy-jc
+  rotations:
+  - {role: leader, start: 2026-01-01, people: [龙娜]}
+- unit: ldzbgs
+  rotations:
+  - {role: duty_officer, start: 2026-01-01, people: [程建国]}
+  swaps:
+  - {role: duty_officer, shift_start: 2026-10-01T09:00, from: 程建国, to: 马敏, requested_by: 程建国, approved_by: 马敏}
+"""
+
+
+def test_an_import_is_all_or_nothing_with_every_error_at_its_line(park, tmp_path):
+    before = park("duty", "export").stdout
+    path = tmp_path / "roster.yaml"
+    path.write_text(BAD, encoding="utf-8")
+    out = park("duty", "import", str(path))
+    assert out.exit_code != 0 and "Traceback" not in out.stderr
+    lines = out.stderr.splitlines()
+    assert any(f"{path}:4:" in line and "quotes" in line for line in lines), out.stderr  # 20:00 read as a number
+    assert any(f"{path}:6:" in line and "无名氏" in line and "duty_staff" in line for line in lines), out.stderr
+    assert any(f"{path}:7:" in line and "unknown unit `qy-nowhere`" in line for line in lines), out.stderr
+    assert any(f"{path}:11:" in line and "`leader`" in line for line in lines), out.stderr
+    assert any(f"{path}:16:" in line and "no duty_officer shift" in line for line in lines), out.stderr
+    assert park("duty", "export").stdout == before, "nothing was imported"
+
+
+def test_export_then_import_gives_the_same_rosters(park, tmp_path):
+    path = tmp_path / "duty.yaml"
+    assert park("duty", "export", "-o", str(path)).exit_code == 0
+    first = path.read_text(encoding="utf-8")
+    assert "unit: ldzbgs" in first and "approved_by: 程建国" in first
+    out = park("duty", "import", str(path), "--json")
+    assert out.exit_code == 0, out.stderr
+    assert len(json.loads(out.stdout)["imported"]) == 10
+    assert park("duty", "export").stdout == first
+
+
+def test_gaps_in_the_2026_national_day_period_and_in_a_declared_event(park, tmp_path):
+    out = park("duty", "gaps", "--from", "2026-09-25T00:00", "--to", "2026-10-12T00:00", "--json")
+    assert out.exit_code == 1, "gaps found: exit code 1"
+    gaps = json.loads(out.stdout)
+    # 30 September – 8 October (the holiday and a day either side): 9 nights of 12 h, both roles, one enterprise
+    assert {g["unit"] for g in gaps} == {"qy-jz"} and len(gaps) == 9 * 12 * 2
+    assert gaps[0]["hour"] == "2026-09-30T00:00:00+08:00" and gaps[0]["special_period"]["reason"] == "国庆节"
+    quiet = park("duty", "gaps", "--from", "2026-11-02T00:00", "--to", "2026-11-09T00:00", "--json")
+    assert (quiet.exit_code, json.loads(quiet.stdout)) == (0, []), "an ordinary week is not special"
+
+    declared = park("duty", "event", "--from", "2026-11-03T00:00", "--to", "2026-11-04T00:00", "--reason", "进博会",
+                    "--json")
+    assert declared.exit_code == 0, declared.stderr
+    event = park("duty", "gaps", "--from", "2026-11-02T00:00", "--to", "2026-11-09T00:00", "--json")
+    assert len(json.loads(event.stdout)) == 12 * 2 and json.loads(event.stdout)[0]["special_period"] == {
+        "kind": "major_event", "reason": "进博会"}
+    calendar = json.loads(park("duty", "calendar", "--year", "2026", "--json").stdout)
+    assert {"kind": "major_event", "start": "2026-11-03T00:00+08:00", "end": "2026-11-04T00:00+08:00",
+            "reason": "进博会"} in calendar["special_periods"]
+    assert {p["reason"] for p in calendar["special_periods"]} >= {"春节", "劳动节", "国庆节"}
+
+    nights = tmp_path / "jz.yaml"
+    nights.write_text("rosters:\n- unit: qy-jz\n  rotations:\n  - {role: duty_officer, start: 2026-01-01, people: "
+                      "[姜春燕, 邹国平]}\n  - {role: leader_on_duty, start: 2026-01-01, people: [李明]}\n",
+                      encoding="utf-8")
+    assert park("duty", "import", str(nights)).exit_code == 0
+    covered = park("duty", "gaps", "--from", "2026-09-25T00:00", "--to", "2026-10-12T00:00", "--json")
+    assert (covered.exit_code, json.loads(covered.stdout)) == (0, [])
+
+
+def test_bad_times_get_one_line(park):
+    for args in (("duty", "who", "--at", "tomorrow"), ("duty", "gaps", "--from", "2026-10-02", "--to", "2026-10-01"),
+                 ("duty", "event", "--from", "2026-10-01", "--to", "2026-10-02", "--reason", " ")):
+        out = park(*args)
+        assert out.exit_code == 2 and out.stderr.startswith("Error: ") and out.stderr.count("\n") == 1, out.stderr
