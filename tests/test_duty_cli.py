@@ -133,3 +133,40 @@ def test_bad_times_get_one_line(park):
                  ("duty", "event", "--from", "2026-10-01", "--to", "2026-10-02", "--reason", " ")):
         out = park(*args)
         assert out.exit_code == 2 and out.stderr.startswith("Error: ") and out.stderr.count("\n") == 1, out.stderr
+
+
+def test_a_live_incident_and_an_unlifted_warning_make_special_periods_a_drill_does_not(park, engine):
+    from datetime import datetime
+
+    from models.db import session_scope
+    from models.duty import DutyEvent, PeriodKind
+    from models.duty_store import add_record, lift_event
+    from models.incident import Incident
+    from models.types import SHANGHAI
+
+    def gaps() -> list[dict]:
+        out = park("duty", "gaps", "--from", "2026-11-16T00:00", "--to", "2026-11-18T00:00", "--json")
+        return json.loads(out.stdout)
+
+    assert gaps() == []
+    reported = datetime(2026, 11, 16, 12, 0, tzinfo=SHANGHAI)
+    with session_scope(engine) as session:
+        session.add(Incident(id="DRILL-1", playbook_id="fire", playbook_hash="x", level="IV", drill=True,
+                             latitude=36.18, longitude=112.29, reported_at=reported))
+    assert gaps() == [], "a drill changes nobody's duty"
+    with session_scope(engine) as session:
+        session.add(Incident(id="INC-1", playbook_id="fire", playbook_hash="x", level="IV", latitude=36.18,
+                             longitude=112.29, reported_at=reported,
+                             stood_down_at=datetime(2026, 11, 17, 8, 0, tzinfo=SHANGHAI)))
+    found = gaps()
+    assert {(g["special_period"]["kind"], g["special_period"]["reason"]) for g in found} == {("incident", "INC-1 fire")}
+    assert found[0]["hour"] == "2026-11-16T20:00:00+08:00" and found[-1]["hour"] == "2026-11-17T07:00:00+08:00"
+    with session_scope(engine) as session:
+        session.delete(session.get(Incident, "INC-1"))
+        add_record(session=session, record=DutyEvent(kind=PeriodKind.warning, source_id="WRN-1", reason="黄色预警",
+                                                     starts_at=datetime(2026, 11, 16, 0, 0, tzinfo=SHANGHAI)))
+    assert {g["special_period"]["kind"] for g in gaps()} == {"warning"} and len(gaps()) == 2 * 12 * 2
+    with session_scope(engine) as session:
+        assert lift_event(session=session, kind=PeriodKind.warning, source_id="WRN-1",
+                          at=datetime(2026, 11, 17, 0, 0, tzinfo=SHANGHAI)) == 1
+    assert len(gaps()) == (8 + 4) * 2, "lifted at midnight: only the 16th is left (00:00–08:00, 20:00–24:00)"

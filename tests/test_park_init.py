@@ -50,7 +50,11 @@ def test_sample_park_contents(cli):
         roles.setdefault(li["unit"], []).append(li["role"])
         assert li["phone"].startswith("+447700900"), "sample phones stay in the range reserved for fiction"
     assert set(roles) == {u["code"] for u in units}
-    assert all(sorted(r) == ["deputy", "head", "primary"] for r in roles.values())
+    assert all(sorted(set(r) - {"duty_staff"}) == ["deputy", "head", "primary"] for r in roles.values())
+    rostered = {u["code"] for u in units if u["kind"] in ("enterprise", "office")}
+    assert {u for u, r in roles.items() if "duty_staff" in r} == rostered, "duty staff for the office and enterprises"
+    who = json.loads(cli("duty", "who", "--at", "2026-10-01T12:00", "--json").stdout)
+    assert {w["unit"] for w in who} == rostered and len(who) == 2 * len(rostered), "both roles on duty everywhere"
 
     depots = json.loads(cli("inventory", "depots", "--json").stdout)
     assert len(depots) >= 8 and {d["kind"] for d in depots} == {"government_reserve", "enterprise_reserve", "requisitionable"}
@@ -71,7 +75,7 @@ def test_sample_files_say_they_are_sample_data():
 def test_summary_in_english(cli):
     cli("init")
     out = cli("--lang", "en", "summary")
-    assert out.exit_code == 0 and "liaisons" in out.stdout and "129" in out.stdout
+    assert out.exit_code == 0 and "liaisons" in out.stdout and "170" in out.stdout
     zh = cli("summary")
     assert "联络员" in zh.stdout
 
