@@ -112,7 +112,7 @@ def test_exports_keep_the_documented_key_order(cli):
     for unit in units:
         assert _in_order(list(unit), [*UNIT_COLUMNS, "liaisons"]), unit
         assert [li["role"] for li in unit["liaisons"]] == sorted((li["role"] for li in unit["liaisons"]),
-                                                                 key=["primary", "deputy", "head"].index)
+                                                                 key=["primary", "deputy", "head", "duty_staff"].index)
         assert all(_in_order(list(li), LIAISON_COLUMNS) for li in unit["liaisons"]), unit
     inventory = yaml.safe_load(cli("inventory", "export").stdout)
     assert list(inventory) == ["resource_types", "depots", "stock"]
