@@ -45,7 +45,7 @@ ROLE_WORDS = {"值班员": DutyRole.duty_officer, "duty officer": DutyRole.duty_
               "duty_officer": DutyRole.duty_officer, "带班领导": DutyRole.leader_on_duty,
               "带班": DutyRole.leader_on_duty, "leader_on_duty": DutyRole.leader_on_duty,
               "leader on duty": DutyRole.leader_on_duty, "leader": DutyRole.leader_on_duty}
-_SEPARATORS = " \t:：-—–,，;；()（）[]【】/"
+_SEPARATORS = " \t:：-—–,，;；/"
 ROLE_HELP = "use duty_officer (值班员) or leader_on_duty (带班领导)"
 
 
