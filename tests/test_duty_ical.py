@@ -268,3 +268,39 @@ def test_too_big_a_file_is_refused_unread(tmp_path):
     small = tmp_path / "ok.ics"
     small.write_bytes(ics(RECURRING))
     assert len(ical_to_shifts(read_ical(small), **WIDE, source=str(small))) == 4
+
+
+S, E = "DTSTART;TZID=Asia/Shanghai:20261001T080000", "DTEND;TZID=Asia/Shanghai:20261001T180000"
+U, SUM = "X-PARKLINK-UNIT:u", "SUMMARY:值班员 张三"
+
+
+def event(uid: str | None, *lines: str) -> str:
+    return "\n".join(["BEGIN:VEVENT", *([f"UID:{uid}"] if uid else []), "DTSTAMP:20260901T000000Z", *lines,
+                      "END:VEVENT"])
+
+
+@pytest.mark.parametrize(("lines", "message"), [
+    (["DTSTART;TZID=Mars/Olympus:20261001T080000", E, U, SUM],
+     "DTSTART: unknown time zone `Mars/Olympus`; use an IANA name such as Asia/Shanghai or include its VTIMEZONE"),
+    ([S, E, U, SUM, "ATTENDEE;CN=张三:mailto:a@example.org", "ATTENDEE;CN=李四:mailto:b@example.org"],
+     "2 ATTENDEEs (张三, 李四): one person per duty event; give each person an event of their own"),
+    ([S, U, SUM], "no DTEND or DURATION: give the shift's end time"),
+    ([U, SUM, E], "no DTSTART: give the shift's start, e.g. DTSTART;TZID=Asia/Shanghai:20261001T080000"),
+    ([S, "DTEND:2026XX", U, SUM], "DTEND: Expected time, got: 2026XX; correct the value"),
+    ([S, "DTEND;TZID=Asia/Shanghai:20261001T070000", U, SUM],
+     "ends (2026-10-01 07:00) before it starts (2026-10-01 08:00); give a DTEND after DTSTART "
+     "(a night shift ends the next day)"),
+    ([S, E, U, "SUMMARY:值班员"], "no name: add ATTENDEE;CN=<name>:… or put the name in SUMMARY after the role word"),
+    ([S, E, U, "SUMMARY:值班员 " + "张" * 61], "name: String should have at most 60 characters"),
+    ([S, E, U, SUM, "RRULE:FREQ=BOGUS"], "RRULE: Expected frequency, got: BOGUS; correct the value"),
+])
+def test_each_bad_event_says_what_and_how_to_fix(lines, message):
+    assert rejected(ics(event("ok", S, E, U, SUM), event("x", *lines))) == [f"bad.ics:12: VEVENT `x`: {message}"]
+
+
+def test_an_event_needs_a_uid_of_its_own():
+    assert rejected(ics(event("a", S, E, U, SUM), event("a", S, E, U, SUM), event(None, S, E, U, SUM))) == [
+        "bad.ics:12: VEVENT `a`: UID given twice (first at line 4) for the same occurrence; give each event its own "
+        "UID (or a RECURRENCE-ID for a moved instance)",
+        "bad.ics:20: VEVENT (no UID): no UID: give each event a unique UID",
+    ]

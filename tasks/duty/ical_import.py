@@ -199,7 +199,11 @@ def _times(event: Component) -> tuple[datetime, datetime]:
     start, end = event.start, event.end
     if not isinstance(end, datetime):
         raise _Problem("DURATION in whole days on a dated event: give DTEND with a time")
-    return _aware(start), _aware(end)
+    start, end = _aware(start), _aware(end)
+    if end <= start:
+        raise _Problem(f"ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M}); "
+                       "give a DTEND after DTSTART (a night shift ends the next day)")
+    return start, end
 
 
 def _aware(value: datetime) -> datetime:
