@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from models.duty import DutyRole, Turn
@@ -125,6 +127,7 @@ DTSTART;TZID=Asia/Shanghai:20261001T080000
 DTEND;TZID=Asia/Shanghai:20261001T180000
 RRULE:FREQ=DAILY;INTERVAL=3;COUNT=5
 EXDATE;TZID=Asia/Shanghai:20261007T080000
+RDATE;TZID=Asia/Shanghai:20261002T090000
 SUMMARY:值班员 张三
 X-PARKLINK-UNIT:ldzbgs
 END:VEVENT
@@ -140,11 +143,12 @@ END:VEVENT
 """
 
 
-def test_a_hand_written_recurrence_is_expanded_with_its_exdate_and_moved_instance():
+def test_a_hand_written_recurrence_is_expanded_with_its_rdate_exdate_and_moved_instance():
     got = ical_to_shifts(ics(RECURRING), **WIDE, source="hand.ics")
     assert [(s.unit, s.shift.role, s.shift.name, s.shift.start, s.shift.end, s.line) for s in got] == [
         ("ldzbgs", DO, "张三", sh(2026, 10, 1, 8), sh(2026, 10, 1, 18), 4),
-        ("ldzbgs", DO, "李四", sh(2026, 10, 4, 10), sh(2026, 10, 4, 20), 14),
+        ("ldzbgs", DO, "张三", sh(2026, 10, 2, 9), sh(2026, 10, 2, 19), 4),
+        ("ldzbgs", DO, "李四", sh(2026, 10, 4, 10), sh(2026, 10, 4, 20), 15),
         ("ldzbgs", DO, "张三", sh(2026, 10, 10, 8), sh(2026, 10, 10, 18), 4),
         ("ldzbgs", DO, "张三", sh(2026, 10, 13, 8), sh(2026, 10, 13, 18), 4),
     ]
@@ -233,7 +237,7 @@ END:VEVENT
     assert rejected(data, default_unit="ldzbgs")[0].startswith("bad.ics:11: ")
     assert rejected(ics(RECURRING), units={"ldzbgs2", "qy-ha"}) == [
         "bad.ics:4: VEVENT `r1`: unknown unit `ldzbgs`; did you mean `ldzbgs2`?",
-        "bad.ics:14: VEVENT `r1`: unknown unit `ldzbgs`; did you mean `ldzbgs2`?",
+        "bad.ics:15: VEVENT `r1`: unknown unit `ldzbgs`; did you mean `ldzbgs2`?",
     ]
 
 
@@ -267,7 +271,7 @@ def test_too_big_a_file_is_refused_unread(tmp_path):
                                                    "give the path of a file"]
     small = tmp_path / "ok.ics"
     small.write_bytes(ics(RECURRING))
-    assert len(ical_to_shifts(read_ical(small), **WIDE, source=str(small))) == 4
+    assert len(ical_to_shifts(read_ical(small), **WIDE, source=str(small))) == 5
 
 
 S, E = "DTSTART;TZID=Asia/Shanghai:20261001T080000", "DTEND;TZID=Asia/Shanghai:20261001T180000"
@@ -304,3 +308,43 @@ def test_an_event_needs_a_uid_of_its_own():
         "UID (or a RECURRENCE-ID for a moved instance)",
         "bad.ics:20: VEVENT (no UID): no UID: give each event a unique UID",
     ]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_roster_survives_the_round_trip(data):
+    people = ("甲", "乙", "丙", "丁")
+    start = sh(2026, 9, 28) + timedelta(hours=data.draw(st.integers(0, 96), label="start hour"))
+    end = start + timedelta(hours=data.draw(st.integers(1, 240), label="hours"))
+    rotations = tuple(RotationSpec(role=role, turn=data.draw(st.sampled_from(list(Turn))), start=date(2026, 9, 25),
+                                   people=people[:data.draw(st.integers(1, 4))]) for role in (DO, LD))
+    plain = UnitRoster(unit="u", rotations=rotations)
+    slots = assignments(plain, start, end)
+    swaps = ()
+    if data.draw(st.booleans(), label="swap"):
+        slot = data.draw(st.sampled_from(slots))
+        swaps = (SwapSpec.model_validate({"role": slot.role, "shift_start": slot.start, "from": slot.name,
+                                          "to": "戊", "requested_by": slot.name, "approved_by": "己"}),)
+    overrides = []
+    for _ in range(data.draw(st.integers(0, 2), label="overrides")):
+        o_start = start + timedelta(minutes=30 * data.draw(st.integers(-4, 480)))
+        overrides.append(OverrideSpec(role=data.draw(st.sampled_from([DO, LD])), name="庚",
+                                      replaces=data.draw(st.sampled_from([None, *people])), start=o_start,
+                                      end=o_start + timedelta(minutes=30 * data.draw(st.integers(1, 60)))))
+    roster = UnitRoster(unit="u", rotations=rotations, swaps=swaps, overrides=tuple(overrides))
+    fixed = shifts_by_unit(ical_to_shifts(rosters_to_ical([roster], start, end), start=start, end=end,
+                                          source="p.ics")).get("u", ())
+    back = UnitRoster(unit="u", shifts=(), fixed=fixed)
+    edges = {t for a in assignments(roster, start, end) for t in (a.start, a.end)}
+    hours = {start + timedelta(hours=h) for h in range(int((end - start) / timedelta(hours=1)))}
+    checks = {t + d for t in edges | hours for d in (timedelta(seconds=-1), timedelta(0), timedelta(seconds=1))}
+    for at in sorted(t for t in checks if start <= t < end):
+        assert {r: a.name for r, a in on_duty(back, at).items()} == {r: a.name for r, a in on_duty(roster, at).items()}
+
+
+def test_two_shifts_of_one_role_starting_together_get_uids_of_their_own():
+    twice = UnitRoster(unit="u", rotations=(RotationSpec(role=DO, start=date(2026, 10, 1), people=("甲",)),
+                                            RotationSpec(role=DO, start=date(2026, 10, 1), people=("乙",))))
+    cal = Calendar.from_ical(rosters_to_ical([twice], sh(2026, 10, 1, 8), sh(2026, 10, 1, 9), stamp=STAMP))
+    assert sorted(str(e["UID"]) for e in cal.walk("VEVENT")) == [
+        "u-duty_officer-20261001T080000-2@parklink", "u-duty_officer-20261001T080000@parklink"]
