@@ -181,6 +181,11 @@ END:VEVENT
         ("qy-ha", LD, "王五", sh(2026, 10, 2, 8), sh(2026, 10, 2, 18)),
     ]
     assert got[1].shift.start == datetime(2026, 10, 2, 0, tzinfo=UTC)
+    berlin = data.replace(b"PRODID:-//hand//written//ZH", b"PRODID:-//hand//written//ZH\r\nX-WR-TIMEZONE:Europe/Berlin")
+    got = ical_to_shifts(berlin, **WIDE, source="f.ics", default_unit="qy-ha")
+    assert [s.shift.start for s in got] == [sh(2026, 10, 2, 8), sh(2026, 10, 2, 14)]  # floating: 08:00 in Berlin
+    assert rejected(berlin.replace(b"Europe/Berlin", b"Mars/Olympus"), default_unit="qy-ha") == [
+        "bad.ics:4: X-WR-TIMEZONE: unknown time zone `Mars/Olympus`; use an IANA name such as Asia/Shanghai or remove it"]
 
 
 def rejected(data: bytes, **kw) -> list[str]:

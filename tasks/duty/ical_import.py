@@ -13,8 +13,9 @@ RECURRENCE-ID) are expanded by recurring-ical-events into the occurrences overla
            role word, else the first role word in SUMMARY: 值班员 / duty officer → duty_officer,
            带班领导 / 带班 / leader → leader_on_duty
     name   the ATTENDEE's CN (one person per event), else SUMMARY without its role word, up to a `·`
-    times  DTSTART with DTEND or DURATION; TZID as given (a known IANA name or the file's VTIMEZONE), floating
-           times are Asia/Shanghai; an all-day (DATE) event is refused
+    times  DTSTART with DTEND or DURATION; TZID as given (a known IANA name or the file's VTIMEZONE); floating
+           times are in the calendar's X-WR-TIMEZONE when it names one (as Google Calendar writes them), else
+           Asia/Shanghai; an all-day (DATE) event is refused
 
 Every problem is a RowError `file:line: VEVENT `uid`: message`, the line where that VEVENT begins (a physical
 line: folded lines counted), raised together as ImportRejected; nothing is returned then. Text that is not
@@ -27,6 +28,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import recurring_ical_events
 from icalendar import Calendar, Component
@@ -38,7 +40,7 @@ from models.errors import ImportRejected, RowError
 from models.text_file import FileRefused, decode_text, read_bytes
 from models.types import SHANGHAI
 from tasks.duty.ical_export import Prop
-from tasks.duty.ical_lines import content_lines, syntax_errors, vevent_lines
+from tasks.duty.ical_lines import ContentLine, content_lines, syntax_errors, vevent_lines
 from tasks.duty.roster import FixedShift
 
 ROLE_WORDS = {"值班员": DutyRole.duty_officer, "duty officer": DutyRole.duty_officer,
@@ -97,6 +99,7 @@ def ical_to_shifts(data: bytes, *, start: datetime, end: datetime, source: str, 
         calendars = Calendar.from_ical(text, multiple=True)
     except Exception as exc:  # noqa: BLE001 — icalendar raises ValueError, KeyError, …: all mean "not valid"
         raise ImportRejected([RowError(source, 0, "", f"not valid iCalendar: {exc}")]) from None
+    errors += _calendar_zones(calendars, lines, source)
     events = [e for cal in calendars for e in cal.walk("VEVENT")]
     starts = vevent_lines(lines)
     starts = starts if len(starts) == len(events) else [0] * len(events)
@@ -124,6 +127,21 @@ def ical_to_shifts(data: bytes, *, start: datetime, end: datetime, source: str, 
     if errors:
         raise ImportRejected(errors)
     return sorted(out, key=ImportedShift.key)
+
+
+def _calendar_zones(calendars: list[Calendar], lines: list[ContentLine], file: str) -> list[RowError]:
+    """X-WR-TIMEZONE, when given, must be a zone we know: floating times are read in it."""
+    at = [cl.line for cl in lines if cl.text.upper().startswith("X-WR-TIMEZONE")]
+    out = []
+    for cal in calendars:
+        name = str(cal.get("X-WR-TIMEZONE", "")).strip()
+        try:
+            if name:
+                ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            out.append(RowError(file, at[0] if at else 0, "X-WR-TIMEZONE",
+                                f"unknown time zone `{name}`; use an IANA name such as Asia/Shanghai or remove it"))
+    return out
 
 
 def _label(event: Component) -> str:
