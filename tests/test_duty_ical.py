@@ -152,6 +152,11 @@ def test_a_hand_written_recurrence_is_expanded_with_its_rdate_exdate_and_moved_i
         ("ldzbgs", DO, "张三", sh(2026, 10, 10, 8), sh(2026, 10, 10, 18), 4),
         ("ldzbgs", DO, "张三", sh(2026, 10, 13, 8), sh(2026, 10, 13, 18), 4),
     ]
+    cancelled = event("r1", "RECURRENCE-ID;TZID=Asia/Shanghai:20261010T080000", "STATUS:CANCELLED",
+                      "DTSTART;TZID=Asia/Shanghai:20261010T080000", "DTEND;TZID=Asia/Shanghai:20261010T180000",
+                      "X-PARKLINK-UNIT:ldzbgs", "SUMMARY:值班员 张三")
+    assert [s.shift.start.day for s in ical_to_shifts(ics(RECURRING, cancelled), **WIDE, source="h.ics")] == [
+        1, 2, 4, 13]
     window = ical_to_shifts(ics(RECURRING), start=sh(2026, 10, 4, 19), end=sh(2026, 10, 10, 9), source="hand.ics")
     assert [s.shift.start for s in window] == [sh(2026, 10, 4, 10), sh(2026, 10, 10, 8)]
 

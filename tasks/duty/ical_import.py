@@ -15,7 +15,7 @@ RECURRENCE-ID) are expanded by recurring-ical-events into the occurrences overla
     name   the ATTENDEE's CN (one person per event), else SUMMARY without its role word, up to a `·`
     times  DTSTART with DTEND or DURATION; TZID as given (a known IANA name or the file's VTIMEZONE); floating
            times are in the calendar's X-WR-TIMEZONE when it names one (as Google Calendar writes them), else
-           Asia/Shanghai; an all-day (DATE) event is refused
+           Asia/Shanghai; an all-day (DATE) event is refused; a STATUS:CANCELLED event or instance is left out
 
 Every problem is a RowError `file:line: VEVENT `uid`: message`, the line where that VEVENT begins (a physical
 line: folded lines counted), raised together as ImportRejected; nothing is returned then. Text that is not
@@ -116,6 +116,8 @@ def ical_to_shifts(data: bytes, *, start: datetime, end: datetime, source: str, 
         except Exception as exc:  # noqa: BLE001 — a recurrence the library cannot expand
             raise ImportRejected([RowError(source, 0, "", f"cannot expand the recurrences: {exc}")]) from None
         for occ in occurrences:
+            if str(occ.get("STATUS", "")).strip().upper() == "CANCELLED":
+                continue  # a cancelled event or instance (RECURRENCE-ID with STATUS:CANCELLED) puts nobody on duty
             uid = str(occ.get("UID"))
             line = where.get((uid, _recurrence_id(occ)), where.get((uid, None), 0))
             try:
