@@ -170,3 +170,39 @@ def test_a_live_incident_and_an_unlifted_warning_make_special_periods_a_drill_do
         assert lift_event(session=session, kind=PeriodKind.warning, source_id="WRN-1",
                           at=datetime(2026, 11, 17, 0, 0, tzinfo=SHANGHAI)) == 1
     assert len(gaps()) == (8 + 4) * 2, "lifted at midnight: only the 16th is left (00:00–08:00, 20:00–24:00)"
+
+
+def test_the_icalendar_round_trip_on_the_command_line(park, tmp_path):
+    """Export the sample rosters as .ics over the 2026 National Day weeks, import the file back: every unit's roster
+    is now the calendar's fixed shifts, and at every hour (and each side of every shift change) the same people are
+    on duty as before."""
+    window = ("--from", "2026-09-28T00:00", "--to", "2026-10-12T00:00")
+    ics = tmp_path / "duty.ics"
+    out = park("duty", "export", "--format", "ics", *window, "-o", str(ics))
+    assert out.exit_code == 0, out.stderr
+    text = ics.read_text(encoding="utf-8")
+    assert text.startswith("BEGIN:VCALENDAR") and "X-PARKLINK-ROLE:leader_on_duty" in text and "TZID=Asia/Shanghai" in text
+    instants = [f"2026-{m:02d}-{d:02d}T{h:02d}:{mm}" for m, d in [(9, 28), (9, 30), (10, 1), (10, 4), (10, 11)]
+                for h in range(24) for mm in ("00", "31")]
+    before = {at: json.loads(park("duty", "who", "--at", at, "--json").stdout) for at in instants[::5]}
+    imported = park("duty", "import", str(ics), *window, "--json")
+    assert imported.exit_code == 0, imported.stderr
+    assert len(json.loads(imported.stdout)["imported"]) == 10
+    exported = park("duty", "export").stdout
+    assert "rotations" not in exported and "fixed:" in exported
+    for at, rows in before.items():
+        after = json.loads(park("duty", "who", "--at", at, "--json").stdout)
+        assert [(r["unit"], r["role"], r["name"], r["shift_start"], r["shift_end"]) for r in after] == \
+            [(r["unit"], r["role"], r["name"], r["shift_start"], r["shift_end"]) for r in rows], at
+
+
+def test_an_ics_naming_someone_unknown_imports_nothing(park, tmp_path):
+    ics = tmp_path / "bad.ics"
+    ics.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//x//ZH\r\nBEGIN:VEVENT\r\nUID:a@x\r\n"
+                   "DTSTAMP:20261201T000000Z\r\nDTSTART;TZID=Asia/Shanghai:20261202T080000\r\n"
+                   "DTEND;TZID=Asia/Shanghai:20261202T200000\r\nSUMMARY:值班员 无名氏\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                   encoding="utf-8")
+    before = park("duty", "export").stdout
+    out = park("duty", "import", str(ics), "--unit", "qy-ha", "--from", "2026-12-01T00:00")
+    assert out.exit_code != 0 and f"{ics}:4:" in out.stderr and "无名氏" in out.stderr, out.stderr
+    assert park("duty", "export").stdout == before
