@@ -75,7 +75,8 @@ def _open(settings, wait: float | None, drill: bool, reason: CheckReason, check_
             raise InputError(f"liaison check #{check_id} is {'a drill' if current.drill else 'live'}: run it again "
                              f"{'with' if current.drill else 'without'} drill; nothing was sent")
         run_id = str(flow_run.get_id() or "") or None
-        set_check_run(session=session, check_id=check_id, reason=reason,
+        set_check_run(session=session, check_id=check_id,  # a re-run keeps the first run's reason and id
+                      reason=reason if current.reason is None else None,
                       flow_run_id=run_id if current.flow_run_id is None else None)
     return check_id
 
