@@ -138,7 +138,6 @@ def test_a_drill_check_is_kept_listed_and_tells_the_office_once(prefect_api, cli
     assert "liaison checks (1)" in table
 
 
-@SQLITE_ONLY
 @pytest.mark.prefect
 def test_a_unit_that_failed_two_checks_in_a_row_is_escalated_to_its_head(prefect_api, cli, engine, monkeypatch):
     monkeypatch.setenv("PREFECT_API_URL", prefect_api)
