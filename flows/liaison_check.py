@@ -53,8 +53,11 @@ def run_name() -> str:
 
 def important_holidays(year: int, settings) -> list[HolidayLike]:
     """The year's important holidays (tasks/duty/periods.py, the duty calendar's part of issue 12)."""
-    from tasks.duty.periods import important_holidays as periods
-
+    try:
+        from tasks.duty.periods import important_holidays as periods
+    except ModuleNotFoundError:
+        raise InputError("the holiday check needs the important-holiday calendar (tasks/duty/periods.py), which "
+                         "this ParkLink does not have yet; nothing was sent") from None
     return periods(year, settings)
 
 

@@ -36,7 +36,10 @@ def live_check(*, wait_s: float | None, drill: bool, answer_rate: float | None, 
         raise InputError(f"--wait {wait_s}: give seconds above 0", exit_code=2)
     settings = state.settings
     drill = drill or bool(settings.drill_base_url)  # a drill gateway configured here: the check is a drill
-    _ = state.engine  # the database answers (one line if not) before the engine starts
+    if not drill:  # refused before the engine starts: one line, nothing sent (the flow checks the same)
+        from tasks.response.launch import require_live
+
+        require_live(state.engine, settings)
     engine_manager.ensure(settings)
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     lang = state.lang

@@ -119,6 +119,8 @@ def test_a_drill_check_is_kept_listed_and_tells_the_office_once(prefect_api, cli
         assert 0 < report["acknowledged"] < len(units) and report["office_notified"] is True
         (office,) = office_messages(gw)
         assert "[Drill]" in office["text"] and all(u["unit"] in office["text"] for u in report["unreachable"])
+        (office_row,) = rows(engine, group="office")
+        assert office_row.check_id is None, "sent after the check closed: its link can still be acknowledged"
 
         state, again = run_flow(drill=True, check_id=report["check_id"], lang="en")  # the same check, run again
         assert state.is_completed() and again.report["check_id"] == report["check_id"]
