@@ -187,3 +187,15 @@ def test_a_holiday_check_that_is_not_due_sends_nothing(prefect_api, cli, engine,
     monkeypatch.setattr(module, "today_in_park", lambda: date(2027, 2, 3))  # 春节 begins on the 6th
     state, result = run_flow(drill=True, wait=600, reason="holiday", only_before_holiday=True)
     assert state.is_completed() and result.due and result.holiday == "春节" and result.check.reason == "holiday"
+
+
+@SQLITE_ONLY
+def test_a_live_check_that_could_not_reach_people_is_refused_before_anything_is_sent(cli, engine, monkeypatch):
+    for name in ("PARKLINK_ACK_BASE_URL", "PARKLINK_ACK_SECRET", "PARKLINK_DRILL_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli("init").exit_code == 0
+    out = cli("--lang", "en", "directory", "check", "--live")
+    assert out.exit_code == 2 and out.stderr.startswith("Error: a live run cannot send acknowledgement links")
+    with session_scope(engine) as session:
+        assert session.exec(select(LiaisonCheck)).all() == []
+    assert json.loads(cli("directory", "checks", "--json").stdout) == []
