@@ -212,7 +212,7 @@ def test_a_killed_worker_and_its_run_are_crashed_and_resumed_without_duplicates(
 
 def test_the_liaison_check_runs_through_its_deployment_as_a_drill(park):
     c = park.cluster
-    c.start_worker("w1", limit=1)
+    c.start_worker("w1", limit=2)  # room beside anything an earlier test left queued
     deployment = httpx.get(f"{c.api_url}/deployments/name/liaison-check/liaison-check", timeout=10).json()
     assert {s["schedule"]["cron"] for s in deployment["schedules"]} == {"0 9 * * 1", "0 10 * * *"}
     params = {"drill": True, "wait": 120, "answer_rate": 0.7, "seed": 3, "reason": "manual"}
