@@ -50,6 +50,9 @@ class LiaisonCheck(SQLModel, table=True):
     acknowledged: int = 0
     escalated: int = 0
     unreachable: int = 0
+    reason: str | None = Field(default=None, max_length=16, description="models.liaison_check.CheckReason")
+    flow_run_id: str | None = Field(default=None, max_length=64, description="the Prefect flow run that ran it")
+    office_notified: bool | None = Field(default=None, description="the stale-liaison report reached the office")
 
 
 class Notification(SQLModel, table=True):

@@ -24,6 +24,8 @@ channel module (tasks/notify/channels/<type>.py) reads its own variables below i
     PARKLINK_DRILL_TIME_SCALE   the time scale of an in-process drill (default 60: a minute lasts a second)
     PARKLINK_CHECK_WAIT_S       how long a liaison check waits for answers (default 300 s)
     PARKLINK_ESCALATION_CHAIN   default chain: deputy,head,ldzbgs (a role of the unit or a unit code)
+    PARKLINK_OFFICE_UNIT        the leading-group office: told of stale liaisons after each check (ldzbgs)
+    PARKLINK_CHECK_DAYS_BEFORE_HOLIDAY  the holiday check runs this many days before an important holiday (3)
 """
 
 from __future__ import annotations
@@ -59,3 +61,5 @@ class NotifySettings(BaseSettings):
     drill_time_scale: float = Field(default=60.0, gt=0)
     check_wait_s: float = Field(default=300.0, gt=0)
     escalation_chain: str = "deputy,head,ldzbgs"
+    office_unit: str = Field(default="ldzbgs", max_length=40, description="the leading-group office's unit code")
+    check_days_before_holiday: int = Field(default=3, ge=0, le=60)

@@ -110,9 +110,10 @@ def check(
 ) -> None:
     """Units without an active reachable primary; liaisons not verified for 90 days. Exit 1 when any.
 
-    With --live: a liaison communication check over the real channels (parklink/cli_notify.py)."""
+    With --live: a liaison communication check over the real channels, run as the `liaison-check` flow
+    (parklink/cli_checks.py)."""
     if live:
-        from parklink.cli_notify import live_check
+        from parklink.cli_checks import live_check
         return live_check(wait_s=wait, drill=drill, answer_rate=answer_rate, seed=seed, json_out=json_out)
     if wait is not None or drill or answer_rate is not None or seed is not None:
         raise InputError("--wait, --drill, --answer-rate and --seed go with --live", exit_code=2)
@@ -130,3 +131,14 @@ def check(
                          days=days))
     if problems:
         raise typer.Exit(1)
+
+
+@app.command("checks")
+def checks(
+    limit: Annotated[int, typer.Option("--limit", help="how many, newest first", min=1)] = 20,
+    json_out: JsonOpt = False,
+) -> None:
+    """Past liaison checks, newest first: when, why, how many answered, the units nobody answered for."""
+    from parklink.cli_checks import list_past
+
+    list_past(limit=limit, json_out=json_out)

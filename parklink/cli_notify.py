@@ -1,20 +1,18 @@
-"""`parklink serve`, `parklink ack`, `parklink gateway`, and the live liaison check behind `directory check --live`."""
+"""`parklink serve`, `parklink ack`, `parklink gateway` (the live liaison check: parklink/cli_checks.py)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from models.errors import InputError, ParkLinkError
-from models.i18n import N_, tr
-from parklink.app import console, print_json, print_table, state
+from models.i18n import tr
+from parklink.app import console, state
 from tasks.drill.gateway import Behaviour, DrillGateway, parse_delay
 from tasks.notify.ack import AckRefused, acknowledge
-from tasks.notify.check import CheckReport, run_liaison_check
-from tasks.notify.sender import ack_secret, require_ack_config
+from tasks.notify.sender import ack_secret
 from tasks.web.ack_app import DETAILS, TITLES, create_app
 from tasks.web.serving import LOOPBACK, bind
 
@@ -76,52 +74,3 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.command("ack")(ack)
     app.command("gateway")(gateway)
-
-
-# ---- directory check --live ---------------------------------------------------------------------------------
-
-async def _live(wait_s: float | None, drill: bool, answer_rate: float, seed: int) -> CheckReport:
-    from tasks.drill.environment import drill_environment
-
-    settings, engine = state.settings, state.engine
-    if drill or settings.drill_base_url and not settings.ack_base_url:
-        scale = None if drill else settings.time_scale
-        async with drill_environment(engine, settings, answer_rate=answer_rate, seed=seed, time_scale=scale) as env:
-            return await run_liaison_check(engine, settings=env.settings, wait_s=wait_s, drill=True)
-    require_ack_config(settings)
-    return await run_liaison_check(engine, settings=settings, wait_s=wait_s, drill=bool(settings.drill_base_url))
-
-
-def live_check(*, wait_s: float | None, drill: bool, answer_rate: float | None, seed: int | None,
-               json_out: bool) -> None:
-    """Send the check message to every active primary liaison; exit 1 when anyone is unreachable."""
-    if (answer_rate is not None or seed is not None) and not drill:
-        raise InputError("--answer-rate and --seed go with --drill", exit_code=2)
-    if answer_rate is not None and not 0 <= answer_rate <= 1:
-        raise InputError(f"--answer-rate {answer_rate}: give a share between 0 and 1", exit_code=2)
-    if wait_s is not None and wait_s <= 0:
-        raise InputError(f"--wait {wait_s}: give seconds above 0", exit_code=2)
-    report = asyncio.run(_live(wait_s, drill, 0.9 if answer_rate is None else answer_rate, seed or 0))
-    lang = state.lang
-    if json_out:
-        print_json(report.as_dict())
-    else:
-        if report.unreachable:
-            print_table(tr(lang, "unreachable liaisons ({n})", n=len(report.unreachable)),
-                        ["unit", "liaison", "role", "reason"],
-                        [[u["unit"], u["liaison"], u["role"], _reason(lang, u["reason"])] for u in report.unreachable])
-        console.print(tr(lang, "liaison check #{id}: {c} primary liaisons, {a} acknowledged, {e} escalated, "
-                         "{u} unreachable; {n} unit(s) reached nobody",
-                         id=report.check_id, c=report.checked, a=report.acknowledged, e=report.escalated,
-                         u=len(report.unreachable), n=len(report.units_unreached)), markup=False)
-    if report.unreachable:
-        raise typer.Exit(1)
-
-
-# Why a liaison was unreachable (tasks/notify/check.py's CheckReport names each with one of these keys).
-UNREACHABLE = {"silent": N_("did not answer"), "undeliverable": N_("undeliverable"),
-               "no active primary": N_("no active primary")}
-
-
-def _reason(lang: str, reason: str) -> str:
-    return tr(lang, UNREACHABLE[reason]) if reason in UNREACHABLE else reason

@@ -30,6 +30,7 @@ import yaml
 from models.errors import InputError, ParkLinkError
 from models.settings import REPO_ROOT
 from parklink import zombie
+from parklink.deploy_schedules import CronSpec, cron_spec, crons, intervals, schedules
 from parklink.versions import deploy_version, git_commit, playbook_set_hash
 
 POOL = "parklink"
@@ -76,6 +77,7 @@ class DeploymentSpec:
     pull: list[dict]
     intervals_s: tuple[float, ...] = ()  # `schedules: [{interval: S}]`: the watchdog every S seconds
     concurrency_limit: int | None = None
+    crons: tuple[CronSpec, ...] = ()
 
 
 @dataclass
@@ -125,7 +127,8 @@ def load_specs(path: Path) -> list[DeploymentSpec]:
             description=d.get("description"), parameters=dict(d.get("parameters") or {}),
             tags=list(d.get("tags") or []), job_variables=dict((d.get("work_pool") or {}).get("job_variables") or {}),
             pull=list(d.get("pull", top_pull) or []),
-            intervals_s=tuple(float(x["interval"]) for x in d.get("schedules") or []),
+            intervals_s=tuple(float(x["interval"]) for x in d.get("schedules") or [] if "interval" in x),
+            crons=tuple(cron_spec(x) for x in d.get("schedules") or [] if "interval" not in x),
             concurrency_limit=d.get("concurrency_limit"),
         ) for d in data.get("deployments") or []]
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
@@ -210,10 +213,11 @@ def apply_deployment(client: Any, *, flow: Any, spec: DeploymentSpec, pool: str,
     except ObjectNotFound:
         current = None
     if (current is not None and all(_same(getattr(current, k), v) for k, v in wanted.items())
-            and _intervals(current) == spec.intervals_s and _limit(current) == spec.concurrency_limit):
+            and intervals(current) == spec.intervals_s and crons(current) == set(spec.crons)
+            and _limit(current) == spec.concurrency_limit):
         return Applied(spec.name, version, pool, "unchanged", str(current.id))
     flow_id = client.create_flow_from_name(flow.name)
-    deployment_id = client.create_deployment(flow_id=flow_id, name=spec.name, schedules=_schedules(spec),
+    deployment_id = client.create_deployment(flow_id=flow_id, name=spec.name, schedules=schedules(spec.intervals_s, spec.crons),
                                              concurrency_limit=spec.concurrency_limit, **wanted)
     return Applied(spec.name, version, pool, "created" if current is None else "updated", str(deployment_id))
 
@@ -221,19 +225,6 @@ def apply_deployment(client: Any, *, flow: Any, spec: DeploymentSpec, pool: str,
 def _limit(current: Any) -> int | None:
     """The deployment's concurrency limit (Prefect 3 answers it as a global concurrency limit object)."""
     return current.global_concurrency_limit.limit if current.global_concurrency_limit else None
-
-
-def _intervals(current: Any) -> tuple[float, ...]:
-    return tuple(s.schedule.interval.total_seconds() for s in current.schedules or []
-                 if getattr(s.schedule, "interval", None) is not None)
-
-
-def _schedules(spec: DeploymentSpec) -> list:
-    from prefect.client.schemas.actions import DeploymentScheduleCreate
-    from prefect.client.schemas.schedules import IntervalSchedule
-
-    return [DeploymentScheduleCreate(schedule=IntervalSchedule(interval=s), active=True)
-            for s in spec.intervals_s]
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -27,6 +27,8 @@ HEADINGS = frozenset({  # the context's name is spelled out: the extractor reads
     NC_("column", "resource_type"), NC_("column", "role"), NC_("column", "source"), NC_("column", "started"), NC_("column", "state"),
     NC_("column", "status"), NC_("column", "title"), NC_("column", "unit"), NC_("column", "unit_price"),
     NC_("column", "uom"), NC_("column", "urgency"),
+    NC_("column", "check"), NC_("column", "checked"), NC_("column", "acknowledged"), NC_("column", "escalated"),
+    NC_("column", "unreachable"), NC_("column", "units reached nobody"),
 })
 
 UNIT_KINDS = {

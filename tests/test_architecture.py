@@ -50,6 +50,7 @@ PURE = [
     "tasks/response/phases/opening.py", "tasks/response/phases/upward.py",
     "tasks/response/phases/closing.py", "tasks/response/results.py", "tasks/response/resume_rules.py",
     "tasks/notify/tokens.py", "tasks/notify/texts.py", "tasks/notify/outcome.py", "tasks/notify/channels/__init__.py",
+    "tasks/notify/check_rules.py",
     "tasks/notify/channels/protocol.py", "tasks/notify/channels/common.py", "tasks/notify/channels/registry.py",
     "tasks/notify/channels/webhook.py", "tasks/notify/channels/wecom.py", "tasks/notify/channels/dingtalk.py",
     "tasks/notify/channels/feishu.py", "tasks/notify/channels/sms.py",

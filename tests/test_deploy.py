@@ -74,7 +74,7 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
     version = expected_version()
     ids = library(get_settings()).ids()
     assert result["version"] == version and result["limit"] == 3 and result["missing"] == []
-    assert sorted(a["deployment"] for a in result["deployments"]) == sorted(ids)
+    assert sorted(a["deployment"] for a in result["deployments"]) == sorted([*ids, "liaison-check"])
 
     pool, deployments, variable, automations = _read_back(prefect_api)
     assert pool.type == "process" and pool.concurrency_limit == 3
@@ -84,6 +84,12 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
         assert d.version == version and d.parameters == {"playbook": playbook} and d.entrypoint == "flows/respond.py:respond"
         assert d.pull_steps == [{SET_DIR: {"directory": "{{ prefect.variables.parklink_repo }}"}}]
         assert d.job_variables["env"]["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "30"
+    check = deployments["liaison-check"]  # the standing mechanism: on its schedules, without prompting
+    assert check.entrypoint == "flows/liaison_check.py:liaison_check" and check.version == version
+    schedules = sorted((s.schedule.cron, s.schedule.timezone, s.parameters, s.active) for s in check.schedules)
+    assert schedules == [("0 10 * * *", "Asia/Shanghai", {"reason": "holiday", "only_before_holiday": True}, True),
+                         ("0 9 * * 1", "Asia/Shanghai", {"reason": "weekly"}, True)]
+    assert check.global_concurrency_limit.limit == 1
     assert variable.value == str(REPO)
     monkeypatch.chdir(tmp_path)  # the worker resolves the pull step at run time: it lands in this checkout
     assert asyncio.run(run_steps(deployments[ids[0]].pull_steps, print_function=lambda *_: None)) == {
@@ -97,13 +103,13 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
     assert {"prefect.flow-run.heartbeat", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
             "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed"} <= trigger.expect
     watched = set(trigger.match_related.model_dump()["prefect.resource.id"])  # only ParkLink's deployments' runs
-    assert watched == {f"prefect.deployment.{deployments[p].id}" for p in ids}
+    assert watched == {f"prefect.deployment.{deployments[p].id}" for p in [*ids, "liaison-check"]}
     (action,) = automation.actions
     assert action.type == "change-flow-run-state" and action.state == "CRASHED"
 
     again = cli("--lang", "en", "deploy", "--limit", "3", "--zombie-after", "90")  # the table, the closing line
     assert again.exit_code == 0, again.stderr
-    assert f"{len(ids)} deployments (0 changed) on pool parklink (limit 3, unchanged); automation " \
+    assert f"{len(ids) + 1} deployments (0 changed) on pool parklink (limit 3, unchanged); automation " \
         "parklink-zombie-runs: crash after 90 s without a heartbeat (unchanged)" in " ".join(again.stdout.split())
     assert _read_back(prefect_api)[1]["fire"].updated == deployments["fire"].updated
 

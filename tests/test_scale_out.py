@@ -8,6 +8,8 @@ submitted with `parklink respond --deployment`.
 2. A worker and its flow-run process are killed mid-run: the run is crashed and resumed by the watchdog within
    the target (2 minutes), carries on without sending anything twice (counted at an external drill gateway,
    across both attempts), and after stand-down the stock is back where it was.
+3. The scheduled liaison check (issue 12) runs through its deployment on a worker, as a drill: it completes, its
+   result is kept under its flow run's id, and no real channel hears of it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from bench.cluster import PARKLINK, Cluster, cluster
 from models.directory import Liaison
 from models.dispatch import Reservation, ReservationStatus
 from models.inventory import Stock
-from models.notification import Notification
+from models.liaison_check import LiaisonCheckUnit
+from models.notification import LiaisonCheck, Notification
 from models.run_lease import RunOutcome
 from models.run_store import attempts
 from tasks.drill.gateway import Behaviour, DrillGateway
@@ -205,3 +208,24 @@ def test_a_killed_worker_and_its_run_are_crashed_and_resumed_without_duplicates(
         assert set(received.values()) == {1}, [k for k, n in received.items() if n > 1]
         assert set(received) == delivered, "every delivered message reached the gateway, once"
         assert held == [] and stock_after == stock_before, "stock back where it was"
+
+
+def test_the_liaison_check_runs_through_its_deployment_as_a_drill(park):
+    c = park.cluster
+    c.start_worker("w1", limit=2)  # room beside anything an earlier test left queued
+    deployment = httpx.get(f"{c.api_url}/deployments/name/liaison-check/liaison-check", timeout=10).json()
+    assert {s["schedule"]["cron"] for s in deployment["schedules"]} == {"0 9 * * 1", "0 10 * * *"}
+    params = {"drill": True, "wait": 120, "answer_rate": 0.7, "seed": 3, "reason": "manual"}
+    created = httpx.post(f"{c.api_url}/deployments/{deployment['id']}/create_flow_run",
+                         json={"parameters": params}, timeout=10)
+    assert created.status_code == 201, created.text
+    run_id = created.json()["id"]
+    states = wait_final(c, [run_id], timeout=180)
+    assert states == {run_id: "COMPLETED"}, (states, c.worker_log("w1")[-3000:])
+    assert flow_run(c, run_id)["name"].startswith("liaison check · drill · ")
+    with Session(park.engine) as session:
+        (check,) = session.exec(select(LiaisonCheck).where(LiaisonCheck.flow_run_id == run_id)).all()
+        units = session.exec(select(LiaisonCheckUnit).where(LiaisonCheckUnit.check_id == check.id)).all()
+    assert check.drill and check.finished_at is not None and check.checked > 0 and check.reason == "manual"
+    assert len(units) >= check.checked and check.office_notified is not None
+    assert park.recorder.snapshot()["requests"] == [], "a drill never reaches a real channel"

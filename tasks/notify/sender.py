@@ -65,6 +65,12 @@ class Target:
     subject_name: str | None = None
 
 
+def _check_id(ctx: Context) -> int | None:
+    """The liaison check a message belongs to (its acknowledgement refused once the check is closed): the check's
+    own messages (group ""), not the office's or heads' follow-ups sent after it closed."""
+    return int(ctx.id) if ctx.kind == ContextKind.check and not ctx.group else None
+
+
 def ack_secret(settings) -> str:
     if settings.ack_secret is None or not settings.ack_secret.get_secret_value():
         raise ParkLinkError("PARKLINK_ACK_SECRET is not set: give the sender and `parklink serve` the same random "
@@ -128,7 +134,7 @@ class Sender:
                                       message_kind=message.kind, step=target.step, unit=target.unit, liaison_id=li.id)
                 row, created = get_or_create_notification(session=session, row=Notification(
                     idempotency_key=key, context_kind=ContextKind(ctx.kind), context_id=ctx.id, group=ctx.group,
-                    check_id=int(ctx.id) if ctx.kind == ContextKind.check else None, message_kind=message.kind,
+                    check_id=_check_id(ctx), message_kind=message.kind,
                     step=target.step, escalation_target=target.label, parent_id=target.parent_id, unit=target.unit,
                     recipient_unit=li.unit, liaison_id=li.id, liaison_name=li.name, liaison_role=str(li.role),
                     expires_at=utcnow() + timedelta(seconds=self.settings.ack_ttl_s),
