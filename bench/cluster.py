@@ -136,7 +136,7 @@ def cluster(root: Path, pg_base_url: str, *, port: int, prefix: str = "plk_clust
     c = Cluster(root=root, env=common, server=server)
     try:
         _wait_healthy(api_url, server, log)
-        for args in (("init",), ("deploy", "--limit", str(deploy_limit), "--json")):
+        for args in (("init",), ("deploy", "--limit", str(deploy_limit), "--pause-schedules", "--json")):
             done = c.parklink(*args)
             if done.returncode != 0:
                 raise RuntimeError(f"parklink {' '.join(args)} exited {done.returncode}: {done.stderr[-2000:]}")

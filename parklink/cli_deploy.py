@@ -25,13 +25,15 @@ def deploy(
     branch: Annotated[str | None, typer.Option("--branch", help="with --source git: the branch")] = None,
     zombie_after: Annotated[int, typer.Option("--zombie-after", help="seconds without a heartbeat before a run "
                                               "is crashed")] = zombie.ZOMBIE_AFTER_S,
+    pause_schedules: Annotated[bool, typer.Option("--pause-schedules", help="register the schedules paused (a test "
+                                                  "or staging server: no live check fires by itself)")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Create or update the work pool, every deployment of prefect.yaml and the zombie-run automation."""
     if source not in ("local", "git"):
         raise InputError(f"--source {source}: choose local or git", exit_code=2)
     options = deploying.DeployOptions(pool=pool, limit=limit, source=source, repo_url=repo_url, branch=branch,
-                                      zombie_after_s=zombie_after).check()
+                                      zombie_after_s=zombie_after, schedules_active=not pause_schedules).check()
     from tasks.response.runtime import library
 
     settings = state.settings

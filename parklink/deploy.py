@@ -48,6 +48,7 @@ class DeployOptions:
     repo_url: str | None = None
     branch: str | None = None
     zombie_after_s: int = zombie.ZOMBIE_AFTER_S
+    schedules_active: bool = True  # False: the standing mechanisms' schedules registered paused (test clusters)
 
     def check(self) -> DeployOptions:
         if self.limit < 1:
@@ -198,7 +199,7 @@ def ensure_variable(client: Any, *, name: str, value: str) -> str:
 
 
 def apply_deployment(client: Any, *, flow: Any, spec: DeploymentSpec, pool: str, version: str,
-                     pull: list[dict]) -> Applied:
+                     pull: list[dict], active: bool = True) -> Applied:
     from prefect.exceptions import ObjectNotFound
     from prefect.utilities.callables import parameter_schema
 
@@ -214,10 +215,11 @@ def apply_deployment(client: Any, *, flow: Any, spec: DeploymentSpec, pool: str,
         current = None
     if (current is not None and all(_same(getattr(current, k), v) for k, v in wanted.items())
             and intervals(current) == spec.intervals_s and crons(current) == set(spec.crons)
-            and _limit(current) == spec.concurrency_limit):
+            and _limit(current) == spec.concurrency_limit
+            and all(sch.active == active for sch in current.schedules or [])):
         return Applied(spec.name, version, pool, "unchanged", str(current.id))
     flow_id = client.create_flow_from_name(flow.name)
-    deployment_id = client.create_deployment(flow_id=flow_id, name=spec.name, schedules=schedules(spec.intervals_s, spec.crons),
+    deployment_id = client.create_deployment(flow_id=flow_id, name=spec.name, schedules=schedules(spec.intervals_s, spec.crons, active),
                                              concurrency_limit=spec.concurrency_limit, **wanted)
     return Applied(spec.name, version, pool, "created" if current is None else "updated", str(deployment_id))
 
@@ -268,7 +270,7 @@ def _apply(result: DeployResult, options: DeployOptions, specs: list[DeploymentS
         for spec in specs:
             result.deployments.append(apply_deployment(
                 client, flow=flows[spec.entrypoint], spec=spec, pool=options.pool, version=version,
-                pull=pull_steps(spec, options)))
+                pull=pull_steps(spec, options), active=options.schedules_active))
         result.automation_status = zombie.ensure_automation(
             client, within_s=options.zombie_after_s,
             deployment_ids=sorted(a.id for a in result.deployments))

@@ -44,10 +44,10 @@ def crons(current: Any) -> set[CronSpec]:
             for s in current.schedules or [] if getattr(s.schedule, "cron", None) is not None}
 
 
-def schedules(intervals_s: tuple[float, ...], cron_specs: tuple[CronSpec, ...]) -> list:
+def schedules(intervals_s: tuple[float, ...], cron_specs: tuple[CronSpec, ...], active: bool = True) -> list:
     from prefect.client.schemas.actions import DeploymentScheduleCreate
     from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
 
-    return [*(DeploymentScheduleCreate(schedule=IntervalSchedule(interval=s), active=True) for s in intervals_s),
-            *(DeploymentScheduleCreate(schedule=CronSchedule(cron=c.cron, timezone=c.timezone), active=True,
+    return [*(DeploymentScheduleCreate(schedule=IntervalSchedule(interval=s), active=active) for s in intervals_s),
+            *(DeploymentScheduleCreate(schedule=CronSchedule(cron=c.cron, timezone=c.timezone), active=active,
                                        parameters=dict(c.parameters)) for c in cron_specs)]

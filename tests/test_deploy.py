@@ -113,6 +113,13 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
         "parklink-zombie-runs: crash after 90 s without a heartbeat (unchanged)" in " ".join(again.stdout.split())
     assert _read_back(prefect_api)[1]["fire"].updated == deployments["fire"].updated
 
+    paused = cli("deploy", "--limit", "3", "--zombie-after", "90", "--pause-schedules", "--json")
+    assert paused.exit_code == 0, paused.stderr
+    changed = {a["deployment"] for a in json.loads(paused.stdout)["deployments"] if a["status"] != "unchanged"}
+    assert changed == {"liaison-check"}, "only the deployment with schedules changes"
+    check = _read_back(prefect_api)[1]["liaison-check"]
+    assert len(check.schedules) == 2 and not any(s.active for s in check.schedules), "a test server fires nothing"
+
     git = cli("deploy", "--limit", "4", "--source", "git", "--repo-url", "https://git.example.org/parklink.git",
               "--branch", "deploy", "--json")
     assert git.exit_code == 0, git.stderr
