@@ -10,7 +10,8 @@ check --live` runs the same flow in its own process.
 
 Each run: the check (tasks/notify/check.py: primaries messaged, the silent escalated to their deputy, the check
 closed and kept unit by unit), then the office told of the liaisons to verify or fix, then the head of each
-unit that failed this check and the one before (tasks/notify/check_followup.py). A drill starts its own drill
+unit that failed this check and the one before (tasks/notify/check_followup.py); before a holiday, the office
+also hears of every hour of the holiday's special period without the required duty cover (tasks/duty/gap_notice.py). A drill starts its own drill
 gateway and acknowledgement service in this process and sends only there; a live run is refused (Failed, one
 line, nothing sent) where a drill gateway is configured or its liaisons could not be reached. `check_id` runs
 an existing check again: an open one (its run died) carries on, a finished one is only read back; the office's
@@ -35,6 +36,7 @@ from models.notification_store import create_check, get_check
 from models.settings import Lang
 from models.types import SHANGHAI, utcnow
 from tasks.drill.environment import drill_environment
+from tasks.duty.gap_notice import GapNotice, send_gap_notice
 from tasks.notify.check import CheckReport, run_liaison_check
 from tasks.notify.check_followup import escalate_repeated, report_stale
 from tasks.notify.check_rules import HolidayLike, due_before_holiday
@@ -99,6 +101,11 @@ async def heads_step(settings, report: CheckReport) -> list[str]:
     return await escalate_repeated(db(settings), settings, report)
 
 
+@task(name="tell the office of the holiday's duty gaps", cache_policy=NO_CACHE)
+async def gaps_step(settings, check_id: int, holiday: HolidayLike) -> GapNotice:
+    return await send_gap_notice(db(settings), settings, check_id=check_id, period=holiday)
+
+
 @flow(name="liaison-check", flow_run_name=run_name, persist_result=False, log_prints=False)
 async def liaison_check(wait: float | None = None, drill: bool = False, answer_rate: float = 0.9, seed: int = 0,
                         lang: Lang = "zh-CN", reason: CheckReason = CheckReason.manual,
@@ -147,6 +154,7 @@ async def liaison_check(wait: float | None = None, drill: bool = False, answer_r
         report = await check_step(settings, wait, drill, check_id)
         office = await office_step(settings, report)
         heads = await heads_step(settings, report)
+        gaps = await gaps_step(settings, report.check_id, holiday) if holiday is not None else None
         count = env.count() if env is not None else None
     with session_scope(db(settings)) as session:
         record = check_record(session=session, check_id=report.check_id)
@@ -154,5 +162,6 @@ async def liaison_check(wait: float | None = None, drill: bool = False, answer_r
         message=f"liaison check #{report.check_id}: {report.acknowledged}/{report.checked} acknowledged, "
                 f"{len(report.units_unreached)} unit(s) reached nobody",
         holiday=holiday.name if holiday is not None else None, check=record, report=report.as_dict(),
-        stale=len(office.stale), office_notified=office.delivered, heads_notified=heads, drill_gateway=count)
+        stale=len(office.stale), office_notified=office.delivered, heads_notified=heads, drill_gateway=count,
+        duty_gaps=None if gaps is None else gaps.gaps, gaps_notified=bool(gaps and gaps.delivered))
     return Completed(message=result.message, data=result)

@@ -67,3 +67,5 @@ class LiaisonCheckResult(BaseModel):
     office_notified: bool = False
     heads_notified: list[str] = []
     drill_gateway: GatewayCount | None = None
+    duty_gaps: int | None = None  # a holiday check: the unit-role-hours of the holiday without duty cover
+    gaps_notified: bool = False  # … and the office's duty officer was told of them

@@ -199,3 +199,34 @@ def test_a_live_check_that_could_not_reach_people_is_refused_before_anything_is_
     with session_scope(engine) as session:
         assert session.exec(select(LiaisonCheck)).all() == []
     assert json.loads(cli("directory", "checks", "--json").stdout) == []
+
+
+@SQLITE_ONLY
+@pytest.mark.prefect
+def test_a_holiday_check_tells_the_office_duty_officer_of_the_holidays_gaps_once(prefect_api, cli, engine, monkeypatch):
+    """Three days before the 2026 National Day: the office's duty officer of the moment hears that 示例建设工程
+    (qy-jz, day cover only) lacks both roles every night of the period; the same check run again sends nothing new."""
+    import flows.liaison_check as module
+    from models.settings import get_settings
+    from models.types import utcnow
+    from tasks.duty.roster_db import who
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api)
+    small_park(cli, engine, monkeypatch, units=2)
+    with session_scope(engine) as session:
+        jz = session.get(Unit, "qy-jz")
+        jz.active = True
+        session.add(jz)
+    monkeypatch.setattr(module, "today_in_park", lambda: date(2026, 9, 28))
+    state, result = run_flow(drill=True, wait=600, reason="holiday", only_before_holiday=True)
+    assert state.is_completed(), state.message
+    assert result.holiday == "国庆节" and result.duty_gaps == 9 * 12 * 2 and result.gaps_notified
+    with session_scope(engine) as session:
+        [officer] = [w for w in who(session=session, settings=get_settings(), at=utcnow(), unit="ldzbgs")
+                     if w.role == "duty_officer"]
+    notices = [r for r in rows(engine) if r.message_kind == "duty-gaps"]
+    assert [(r.unit, r.liaison_name) for r in notices] == [("ldzbgs", officer.name)]
+    assert "国庆节" in notices[0].text and "qy-jz" in notices[0].text and notices[0].delivered_at is not None
+    again, _ = run_flow(drill=True, wait=600, reason="holiday", only_before_holiday=True,
+                        check_id=result.check.id)
+    assert again.is_completed() and [r.id for r in rows(engine) if r.message_kind == "duty-gaps"] == [notices[0].id]

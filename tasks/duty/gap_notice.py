@@ -2,7 +2,7 @@
 
     gap_runs(gaps) → [GapRun]                      consecutive hours of one unit and role as one run (pure)
     gap_text(lang, period, runs) → str             the message: the holiday, then each run (pure)
-    send_gap_notice(engine, settings, …) → GapNotice    one message to the office's duty officer now (else its
+    send_gap_notice(engine, settings, …) → GapNotice    one message to the office's (PARKLINK_OFFICE_UNIT) duty officer now (else its
                                                     primary liaison), under the check's idempotency key
 """
 
@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import select
 
 from models.db import session_scope
-from models.directory import Unit, UnitKind
+from models.directory import Unit
 from models.duty import DutyRole
 from models.i18n import N_, tr
 from models.park_store import primary_liaison
@@ -76,11 +75,9 @@ def gap_text(lang: str, period: HolidayPeriod, runs: list[GapRun]) -> str:
     return "\n".join([head, *lines])
 
 
-def _office_target(engine: Engine) -> tuple[str, object] | None:
+def _office_target(engine: Engine, office: str) -> tuple[str, object] | None:
     with session_scope(engine) as session:
-        office = session.exec(select(Unit.code).where(Unit.kind == UnitKind.office, Unit.active)
-                              .order_by(Unit.code)).first()
-        if office is None:
+        if session.get(Unit, office) is None:
             return None
         person = duty_liaison(session=session, unit=office, role=DutyRole.duty_officer, at=utcnow())
         return office, person or primary_liaison(session=session, unit=office)
@@ -97,7 +94,7 @@ async def send_gap_notice(engine: Engine, settings, *, check_id: int, period: Ho
     """The holiday's gaps to the office (nothing sent when there are none); a re-run of the check sends nothing new."""
     gaps = await asyncio.to_thread(_gaps, engine, settings, period)
     notice = GapNotice(period.name, len(gaps), sorted({g.unit for g in gaps}))
-    target = await asyncio.to_thread(_office_target, engine)
+    target = await asyncio.to_thread(_office_target, engine, settings.office_unit)
     if not gaps or target is None or target[1] is None:
         return notice
     office, person = target
