@@ -33,6 +33,7 @@ class EventKind(StrEnum):
     stand_down = "stand_down"
     run_failed = "run_failed"
     run_lost = "run_lost"
+    duty_handover = "duty_handover"
 
 
 class UnitStatus(StrEnum):
