@@ -98,9 +98,10 @@ def test_a_shift_change_during_the_incident_hands_over_once(prefect_api, cli, en
     received = [m for m in drill.gateway["messages"] if m["key"] == sent[0].idempotency_key]
     assert len(received) == 1, "the incoming officer received exactly one handover message"
     text = received[0]["text"]
-    assert "值班交接" in text and people["incoming"] in text and "已确认" in text and "待办" in text, text
+    assert "值班交接" in text and "交班：" + people["outgoing"] in text and "已确认" in text and "待办" in text, text
     for group in plan.groups:
         assert group.name_zh in text, group.key
+    assert "{{" not in text, "check-list items are rendered"
     [entry] = [e for e in rec["events"] if e.kind is EventKind.duty_handover]
     assert isinstance(entry.payload, DutyHandedOver) and entry.payload.delivered
     assert entry.key == row.idempotency_key and entry.payload.incoming == people["incoming"]

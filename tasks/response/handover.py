@@ -15,8 +15,6 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from sqlmodel import select
-
 from models.db import session_scope
 from models.directory import Liaison
 from models.duty import DutyHandover
@@ -25,7 +23,9 @@ from models.event_store import events, record_events
 from models.events import EventKind, GroupActivated
 from models.incident_store import get_incident
 from models.notification import ContextKind, Notification
+from models.notification_store import incident_messages
 from models.playbook import ResolvedPlan
+from models.templating import render_text
 from models.types import utcnow
 from tasks.duty.roster_db import duty_liaison, load_rosters
 from tasks.notify.sender import Context, Sender, Target
@@ -72,9 +72,8 @@ def _state(run: Run, plan: ResolvedPlan, settings, engine) -> list[_Due]:
             if isinstance(e.payload, GroupActivated):
                 activated.setdefault(e.payload.group, e.at)
         acked: dict[str, set[str]] = {}
-        for n in session.exec(select(Notification).where(Notification.context_id == run.incident_id,
-                                                         Notification.acked_at.is_not(None))).all():
-            if n.message_kind.startswith("activate-"):
+        for n in incident_messages(session=session, incident=run.incident_id):
+            if n.acked_at is not None and n.message_kind.startswith("activate-"):
                 acked.setdefault(n.group, set()).add(n.unit)
         states = group_states(plan.groups, run.enterprise, acked=acked, activated_at=activated,
                               time_scale=run.time_scale)
@@ -88,9 +87,9 @@ def _state(run: Run, plan: ResolvedPlan, settings, engine) -> list[_Due]:
             context = {**base, "handover": {
                 "unit_name": pick(names.get(due.unit, (due.unit, due.unit)), run.lang), "incoming": due.incoming,
                 "outgoing": due.outgoing or "", "shift_start": local(due.shift_start),
-                "groups": [{"number": g.number, "name": g.name_en if run.lang == "en" else g.name_zh,
+                "groups": [{"number": g.number, "name": pick((g.name_zh, g.name_en), run.lang),
                             "acked": g.acked, "total": g.total,
-                            "open_actions": [{"item": a.item_en if run.lang == "en" else a.item_zh,
+                            "open_actions": [{"item": render_text(pick((a.item_zh, a.item_en), run.lang), base),
                                               "owner_name": pick(names.get(a.owner, (a.owner, a.owner)), run.lang),
                                               "due_at": local(a.due_at)} for a in g.open_actions]}
                            for g in states]}}
