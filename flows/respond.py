@@ -8,7 +8,8 @@ dispatch → (level changes, follow-up reports) → stand-down → assessment. E
 idempotency key, so running the same incident id again continues it and never notifies or reserves twice.
 
 A live run waits for `parklink stand-down`; a drill ends by itself once its first wave is done (unless
-`hold`). Level changes requested with `parklink escalate` are applied while the run goes on.
+`hold`). Level changes requested with `parklink escalate` are applied while the run goes on; a duty officer's
+shift change is handed over (tasks/response/handover.py).
 
 One live run per incident (tasks/response/run_claim.py): the run claims the incident's lease before anything is
 written (an incident already there) or right after opening it (a new one); while another run's heartbeat is

@@ -37,7 +37,7 @@ class EventKind(StrEnum):
 
 
 class UnitStatus(StrEnum):
-    """How one unit's notification ended (the chain of deputy → head → office included)."""
+    """How one unit's notification ended (the escalation chain included)."""
 
     acknowledged = "acknowledged"  # the primary liaison acknowledged
     escalated = "escalated"  # the primary stayed silent; someone up the chain was messaged
