@@ -4,6 +4,7 @@ the rosters at the moment the step is sent — in a real drill on the Prefect en
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -15,8 +16,8 @@ from models.duty import DutyRole, DutyRoster
 from models.events import UnitOutcomeEvent, UnitStatus
 from models.notification import Notification
 from models.types import utcnow
-from tasks.duty.roster import on_duty
-from tasks.duty.roster_db import load_rosters
+from tasks.duty.roster import OverrideSpec, on_duty
+from tasks.duty.roster_db import load_rosters, save_rosters
 from tasks.notify.duty_steps import resolve_duty
 from tasks.notify.escalation import _Directory
 from tests.notify_fixtures import fast_settings
@@ -126,3 +127,24 @@ def test_leader_on_duty_is_the_units_leader_of_the_moment(cli, engine):
         leader = on_duty(load_rosters(session=session, unit=ENTERPRISE)[ENTERPRISE], now)[DutyRole.leader_on_duty]
         assert session.get(Liaison, pick.liaison.id).name == leader.name
     assert pick.problem is None
+
+
+@SQLITE_ONLY
+def test_a_rerun_keeps_the_duty_step_recipient_it_recorded(cli, engine):
+    """A shift change between a run and its re-run: the `duty` step already sent is not sent to the new officer."""
+    assert cli("init").exit_code == 0
+    settings = fast_settings(ack_base_url=None)
+    outcomes, _again, seen = asyncio.run(run_group(engine, settings, [ENTERPRISE], {}, time_scale=600,
+                                                   escalation=["duty"]))
+    [first] = outcomes[0].escalated_to
+    now = utcnow()
+    with session_scope(engine) as session:
+        roster = load_rosters(session=session, unit=ENTERPRISE)[ENTERPRISE]
+        staff = session.exec(select(Liaison.name).where(Liaison.unit == ENTERPRISE, Liaison.role == "duty_staff")).all()
+        other = next(n for n in staff if n != first.name)
+        override = OverrideSpec(role=DutyRole.duty_officer, name=other, start=now, end=now + timedelta(hours=1))
+        save_rosters(session=session, rosters=[roster.model_copy(update={"overrides": (override,)})], source="test")
+    rerun, _, seen_again = asyncio.run(run_group(engine, settings, [ENTERPRISE], {}, time_scale=600,
+                                                 escalation=["duty"]))
+    assert [(e.name, e.notification_id) for e in rerun[0].escalated_to] == [(first.name, first.notification_id)]
+    assert seen_again["messages"] == [] and len(seen["messages"]) == 2

@@ -11,8 +11,8 @@ re-run does not restart the clock. Each unit's chain is
 walked on its own: the first wave goes to its primary liaison; when the deadline passes unanswered (or the
 message could not be delivered) the next step is messaged — by default deputy → the unit's duty officer →
 unit head → the office's duty officer (PARKLINK_ESCALATION_CHAIN) — until someone acknowledges or the chain
-ends. The duty steps (tasks/notify/duty_steps.py) are resolved from the rosters when the step is sent. Per unit the outcome
-(tasks.notify.outcome.UnitOutcome) has a UnitStatus:
+ends. The duty steps (tasks/notify/duty_steps.py) are resolved from the rosters when the step is sent.
+Per unit the outcome (tasks.notify.outcome.UnitOutcome) has a UnitStatus:
 
     acknowledged   the primary liaison acknowledged (by, at)
     escalated      the primary stayed silent; `escalated_to` lists who was messaged, `acked_by` who answered
@@ -36,7 +36,7 @@ from models.i18n import is_english
 from models.notification import Notification
 from models.notification_store import acked_ids, notifications
 from models.types import utcnow
-from tasks.notify.duty_steps import DUTY_STEPS, resolve_duty
+from tasks.notify.duty_steps import DUTY_STEPS, StepPlace, resolve_duty
 from tasks.notify.outcome import Person, UnitOutcome
 from tasks.notify.sender import Context, Sender, Target
 from tasks.notify.texts import Message
@@ -191,8 +191,9 @@ async def notify_units(engine: Engine, *, context_kind: str, context_id: str, gr
             silent = row.liaison_name if row else None
             for number, step in enumerate(chain, start=1):
                 if step in DUTY_STEPS:  # who is on duty now, when the step is sent
-                    pick = await asyncio.to_thread(resolve_duty, engine, unit=unit, step=step,
-                                                   office=directory.office, at=utcnow())
+                    pick = await asyncio.to_thread(
+                        resolve_duty, engine, unit=unit, step=step, office=directory.office, at=utcnow(),
+                        earlier=StepPlace(str(ctx.kind), ctx.id, ctx.group, message.kind, number))
                     li = pick.liaison
                     if pick.problem:
                         out.problems.append(pick.problem)
