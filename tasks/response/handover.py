@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from models.db import session_scope
 from models.directory import Liaison
 from models.duty import DutyHandover
-from models.duty_store import handovers, record_handover
+from models.duty_store import handovers, record_handover, roster_units
 from models.event_store import events, record_events
 from models.events import EventKind, GroupActivated
 from models.incident_store import get_incident
@@ -54,19 +54,22 @@ class _Due:
 
 
 def _state(run: Run, plan: ResolvedPlan, settings, engine) -> list[_Due]:
-    names = unit_names(engine)
     now = utcnow()
     with session_scope(engine) as session:
         incident = get_incident(session=session, incident_id=run.incident_id)
         if incident is None or incident.stood_down_at is not None:
             return []
-        units = watched_units(plan.groups, run.enterprise, plan.office_unit)
-        rosters = {u: r for u, r in load_rosters(session=session).items() if u in units}
+        kept = roster_units(session=session)
+        units = [u for u in watched_units(plan.groups, run.enterprise, plan.office_unit) if u in kept]
+        rosters = {}
+        for unit in units:  # usually two: the incident enterprise and the office
+            rosters.update(load_rosters(session=session, unit=unit))
         done = {h.idempotency_key for h in handovers(session=session, incident_id=run.incident_id)}
         dues = due_handovers(rosters, units, reported_at=incident.reported_at, now=now, done=done,
                              incident_id=run.incident_id)
         if not dues:
             return []
+        names = unit_names(engine)
         activated = {}
         for e in events(session=session, incident=run.incident_id, kinds=[EventKind.group_activated]):
             if isinstance(e.payload, GroupActivated):
@@ -133,7 +136,7 @@ class HandoverWatch:
 
     def __init__(self, every_s: float = HANDOVER_CHECK_S, log=None):
         self.every_s, self.log = every_s, log
-        self._next = 0.0
+        self._next = time.monotonic() + every_s  # the first look once the groups are under way
         self._task: asyncio.Task | None = None
 
     def tick(self, run: Run, plan: ResolvedPlan) -> None:
