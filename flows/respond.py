@@ -8,7 +8,8 @@ dispatch → (level changes, follow-up reports) → stand-down → assessment. E
 idempotency key, so running the same incident id again continues it and never notifies or reserves twice.
 
 A live run waits for `parklink stand-down`; a drill ends by itself once its first wave is done (unless
-`hold`). Level changes requested with `parklink escalate` are applied while the run goes on.
+`hold`). Level changes requested with `parklink escalate` are applied while the run goes on; a duty officer's
+shift change is handed over (tasks/response/handover.py).
 
 One live run per incident (tasks/response/run_claim.py): the run claims the incident's lease before anything is
 written (an incident already there) or right after opening it (a new one); while another run's heartbeat is
@@ -21,7 +22,7 @@ import asyncio
 import time
 from contextlib import AsyncExitStack
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
@@ -40,6 +41,7 @@ from tasks.response.assessing import assessment_step
 from tasks.response.closing import give_back_step, record_level_change, release_needs_step, stand_down_step
 from tasks.response.dispatching import dispatch
 from tasks.response.groups import activate_group, stand_down_groups
+from tasks.response.handover import HandoverWatch
 from tasks.response.launch import effective_drill, require_live
 from tasks.response.levels import level_delta
 from tasks.response.opening import command_post_step, open_incident_step
@@ -166,10 +168,12 @@ async def _respond(run: Run, plan: ResolvedPlan, playbooks: PlaybookSet, tracker
     tracker.start(WorkKey(kind=WorkKind.dispatch), dispatch(run, plan, plan.all_needs(), return_state=True))
     ends_by_itself = run.drill and not hold
     seq, next_due = _next_report(run, plan)
+    handover = HandoverWatch(log=get_run_logger())
     while True:
         check()  # LeaseLost: another run holds the incident now
         await tracker.collect()
         run, plan = await _apply_level_changes(run, plan, playbooks, tracker)
+        handover.tick(run, plan)  # a shift change during the incident: the incoming duty officer told its state
         if time.monotonic() >= next_due and not ends_by_itself:
             tracker.start(WorkKey(kind=WorkKind.report, name=str(seq)),
                           upward_report(run, plan, seq, return_state=True))
@@ -177,6 +181,7 @@ async def _respond(run: Run, plan: ResolvedPlan, playbooks: PlaybookSet, tracker
         if _stand_down_requested(run) or (ends_by_itself and not tracker.pending):
             break
         await asyncio.sleep(POLL_S)
+    await handover.close()
     await tracker.collect(wait=True)
     await close_http_client()
     return run

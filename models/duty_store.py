@@ -34,6 +34,11 @@ def replace_roster(*, session: Session, rows: RosterRows) -> None:
     session.flush()
 
 
+def roster_units(*, session: Session) -> set[str]:
+    """The units that keep a roster (a cheap look: no document read)."""
+    return set(session.exec(select(DutyRoster.unit)).all())
+
+
 def roster_rows(*, session: Session, unit: str | None = None) -> list[RosterRows]:
     query = select(DutyRoster).order_by(DutyRoster.unit)
     if unit:

@@ -23,7 +23,7 @@ channel module (tasks/notify/channels/<type>.py) reads its own variables below i
     PARKLINK_TIME_SCALE         deadlines are divided by it (drills run faster; default 1)
     PARKLINK_DRILL_TIME_SCALE   the time scale of an in-process drill (default 60: a minute lasts a second)
     PARKLINK_CHECK_WAIT_S       how long a liaison check waits for answers (default 300 s)
-    PARKLINK_ESCALATION_CHAIN   default chain: deputy,head,ldzbgs (a role of the unit or a unit code)
+    PARKLINK_ESCALATION_CHAIN   default chain: deputy,duty,head,office_duty (a role, a duty step or a unit code)
     PARKLINK_OFFICE_UNIT        the leading-group office: told of stale liaisons after each check (ldzbgs)
     PARKLINK_CHECK_DAYS_BEFORE_HOLIDAY  the holiday check runs this many days before an important holiday (3)
 """
@@ -60,6 +60,6 @@ class NotifySettings(BaseSettings):
     time_scale: float = Field(default=1.0, gt=0, description="deadlines are divided by it")
     drill_time_scale: float = Field(default=60.0, gt=0)
     check_wait_s: float = Field(default=300.0, gt=0)
-    escalation_chain: str = "deputy,head,ldzbgs"
+    escalation_chain: str = "deputy,duty,head,office_duty"
     office_unit: str = Field(default="ldzbgs", max_length=40, description="the leading-group office's unit code")
     check_days_before_holiday: int = Field(default=3, ge=0, le=60)

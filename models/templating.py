@@ -49,6 +49,10 @@ FILE_CONTEXT: dict[str, Any] = {
     "liaison": {"name": "示例", "role": "primary"},
     "ack_url": "https://ack.example.invalid/a/x", "ack_deadline_at": "2024-01-01 08:20",
     "command_post": {"place": "示例", "upwind": True, "min_distance_m": 300},
+    "handover": {"unit_name": "示例化工有限公司", "incoming": "示例", "outgoing": "示例", "shift_start": "2024-01-01 20:00",
+                 "groups": [{"number": 2, "name": "抢险救援组", "acked": 2, "total": 4,
+                             "open_actions": [{"item": "示例", "owner_name": "消防救援大队",
+                                               "due_at": "2024-01-01 08:30"}]}]},
 }
 
 

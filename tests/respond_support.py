@@ -68,11 +68,12 @@ def live_channels(engine, monkeypatch, url: str) -> None:
 
 async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level: str | None = None, seed: int = 1,
                     answer_rate: float = 0.8, time_scale: float = SCALE, hold: bool = False, during=None,
-                    drill: bool = True, **faults) -> Drill:
+                    drill: bool = True, watch=None, **faults) -> Drill:
     """A run of the real flow on the test harness's engine, people played by a loopback drill gateway (`faults`:
     its error_rate, timeout_rate, delay, as `parklink respond --drill` takes them). A drill is told to use it as an
     external drill gateway (PARKLINK_DRILL_BASE_URL) and starts its own acknowledgement service; a live run
-    (`drill=False`) reaches it as every real channel's endpoint, with an acknowledgement service the test starts."""
+    (`drill=False`) reaches it as every real channel's endpoint, with an acknowledgement service the test starts.
+    `watch(gateway)`, if given, runs beside the flow (a scripted person reading what the gateway received)."""
     from flows.respond import respond
 
     monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
@@ -89,9 +90,15 @@ async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level
             monkeypatch.setenv("PARKLINK_ACK_BASE_URL", ack)
         run = asyncio.ensure_future(respond(playbook, incident, level=level, drill=drill, time_scale=time_scale,
                                             hold=hold, return_state=True))
-        if during is not None:
-            await during(run)
-        state = await run
+        watcher = asyncio.ensure_future(watch(gateway)) if watch is not None else None
+        try:
+            if during is not None:
+                await during(run)
+            state = await run
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
         result = await state.aresult(raise_on_failure=False)
         return Drill(state, result, gateway.snapshot())
 

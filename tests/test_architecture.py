@@ -47,7 +47,7 @@ PURE = [
     "tasks/park_io/inventory.py", "tasks/park_io/cells.py", "tasks/park_io/export.py", "models/text_file.py",
     "tasks/response/levels.py", "tasks/response/context.py", "tasks/response/__init__.py", "tasks/response/run.py",
     "tasks/response/phases/__init__.py", "tasks/response/phases/dispatch.py", "tasks/response/phases/groups.py",
-    "tasks/response/phases/opening.py", "tasks/response/phases/upward.py",
+    "tasks/response/phases/opening.py", "tasks/response/phases/upward.py", "tasks/response/phases/handover.py",
     "tasks/response/phases/closing.py", "tasks/response/results.py", "tasks/response/resume_rules.py",
     "tasks/notify/tokens.py", "tasks/notify/texts.py", "tasks/notify/outcome.py", "tasks/notify/channels/__init__.py",
     "tasks/notify/check_rules.py",

@@ -1,4 +1,4 @@
-"""Waiting for acknowledgements and escalating the silent: deputy → unit head → leading-group office.
+"""Waiting for acknowledgements and escalating the silent: deputy → duty officer → unit head → office duty officer.
 
 Acknowledgements travel the real way: a "person" watching the drill gateway posts to the acknowledgement
 service over loopback HTTP, and the waiting group finds it in the database.
@@ -14,8 +14,11 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.directory import Liaison
+from models.duty import DutyRole
 from models.errors import InputError
+from models.types import utcnow
 from tasks.drill.environment import drill_environment
+from tasks.duty.roster_db import duty_liaison
 from tasks.notify import Message, notify_units, parse_chain
 from tests.notify_fixtures import fast_settings, rows
 
@@ -60,13 +63,22 @@ async def run_group(engine, settings, units, answers, time_scale=60, **kw):
         return outcomes, again, drill.gateway.snapshot()
 
 
+def office_duty_officer(engine) -> Liaison:
+    with session_scope(engine) as session:
+        found = duty_liaison(session=session, unit="ldzbgs", role=DutyRole.duty_officer, at=utcnow())
+    assert found is not None, "the sample office's roster covers every hour"
+    return found
+
+
 def test_silent_units_escalate_in_order(cli, engine):
+    """The default chain deputy,duty,head,office_duty: county departments keep no roster, so their `duty` step
+    is skipped (a problem line) and the office's duty officer of the moment ends the chain."""
     assert cli("init").exit_code == 0
     p = people(engine)
-    office = p[("ldzbgs", "primary")]
+    office = office_duty_officer(engine)
     answers = {("yjj", p[("yjj", "primary")].id): 15,      # answers at once
                ("gxj", p[("gxj", "deputy")].id): 30,       # the deputy answers for a silent primary
-               ("mzj", office.id): 5}                      # nobody at mzj; the office answers
+               ("mzj", office.id): 5}                      # nobody at mzj; the office's duty officer answers
     outcomes, again, seen = asyncio.run(run_group(engine, fast_settings(ack_base_url=None),
                                                   ["yjj", "gxj", "mzj", "czj"], answers))
     by_unit = {o.unit: o for o in outcomes}
@@ -82,16 +94,20 @@ def test_silent_units_escalate_in_order(cli, engine):
     mzj = by_unit["mzj"]
     assert mzj.status == "escalated" and (mzj.acked_by.unit, mzj.acked_by.name) == ("ldzbgs", office.name)
     assert [(e.unit, e.role, e.step) for e in mzj.escalated_to] == [
-        ("mzj", "deputy", 1), ("mzj", "head", 2), ("ldzbgs", "primary", 3)]
+        ("mzj", "deputy", 1), ("mzj", "head", 3), ("ldzbgs", "duty_staff", 4)]
+    assert "duty: nobody on duty" in mzj.problems
 
     czj = by_unit["czj"]
     assert czj.status == "unreachable" and czj.acked_by is None
-    assert [(e.unit, e.role) for e in czj.escalated_to] == [("czj", "deputy"), ("czj", "head"), ("ldzbgs", "primary")]
+    assert [(e.unit, e.role, e.name) for e in czj.escalated_to] == [
+        ("czj", "deputy", p[("czj", "deputy")].name), ("czj", "head", p[("czj", "head")].name),
+        ("ldzbgs", "duty_staff", office.name)]
     assert all(e.delivered for e in czj.escalated_to)
 
     # Each step is a recorded notification pointing at the one before; the escalation says who was silent.
     chain = rows(engine, context_id="inc-7", unit="czj")
-    assert [(r.step, r.escalation_target) for r in chain] == [(0, "primary"), (1, "deputy"), (2, "head"), (3, "ldzbgs")]
+    assert [(r.step, r.escalation_target) for r in chain] == [(0, "primary"), (1, "deputy"), (3, "head"),
+                                                                 (4, "office_duty")]
     assert [r.parent_id for r in chain] == [None] + [r.id for r in chain[:-1]]
     assert all("【升级】" in r.text and p[("czj", "primary")].name in r.text for r in chain[1:])
 

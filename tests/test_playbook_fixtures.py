@@ -49,7 +49,7 @@ EXPECTED = {
         ('semantics', 'escalation.yaml', 7, 'groups.cordon.escalation',
          'the escalation of `cordon` names no one; give at least one step, e.g. `- {to: deputy, after_min: 5}`'),
         ('semantics', 'escalation.yaml', 16, 'levels.III.groups.rescue.escalation',
-         'level III drops escalation step(s) `head`, `ldzbgs` of `rescue`; keep every step the level below has'),
+         'level III drops escalation step(s) `duty`, `head`, `office_duty` of `rescue`; keep every step the level below has'),
     ],
     'id-mismatch.yaml': [
         ('semantics', 'id-mismatch.yaml', 1, 'id',
@@ -175,7 +175,7 @@ EXPECTED = {
         ('references', 'unknown-units.yaml', 12, 'levels.IV.groups.rescue.members[0]',
          'unknown unit `xfjy`; did you mean `xfjydd` (消防救援大队)?'),
         ('references', 'unknown-units.yaml', 15, 'levels.IV.groups.rescue.escalation[1].to',
-         'unknown unit `ldzbg`; did you mean `ldzbgs` (领导组办公室)?; an escalation step goes `to` deputy, head or a unit code'),
+         'unknown unit `ldzbg`; did you mean `ldzbgs` (领导组办公室)?; an escalation step goes `to` deputy, head, duty, leader_on_duty, office_duty or a unit code'),
     ],
     'weakens.yaml': [
         ('semantics', 'weakens.yaml', 15, 'levels.III.command_post.upwind',

@@ -10,6 +10,7 @@
     names          Names, Recipient: units and people by name, resolved when an entry is read
     response       the payloads of the response's entries (a new flow adds a module of its own)
     faults         what went wrong with a run itself (RunFailed, RunLost)
+    duty           what the duty mechanisms did during an incident (DutyHandedOver)
 
 A phase never writes a kind as a string and a reader never parses one back: it writes `UnitAcknowledged(…)`
 and reads `event.payload.acked_by`. Each payload's fields are exactly what its entry says, so the
@@ -31,6 +32,7 @@ from models.events.base import (
     Texts,
     UnitStatus,
 )
+from models.events.duty import DutyHandedOver
 from models.events.faults import RunFailed, RunLost
 from models.events.names import NO_NAMES, Names, Recipient
 from models.events.response import (
@@ -57,7 +59,7 @@ PAYLOADS: dict[EventKind, type[Payload]] = {
     cls.kind: cls for cls in (Opened, Resumed, Graded, CommandPostSet, GroupActivated, UnitAcknowledged,
                               UnitEscalated, UnitUnreachable, GroupStoodDown, GroupFailed, Dispatched,
                               ApprovalOverdue, UpwardReported, LevelChanged, Released, StoodDown, RunFailed,
-                              RunLost)
+                              RunLost, DutyHandedOver)
 }
 UNIT_PAYLOADS: dict[UnitStatus, type[UnitOutcomeEvent]] = {
     UnitStatus.acknowledged: UnitAcknowledged, UnitStatus.escalated: UnitEscalated,
@@ -106,6 +108,7 @@ __all__ = [
     "ApprovalOverdue",
     "CommandPostSet",
     "Dispatched",
+    "DutyHandedOver",
     "Event",
     "EventKind",
     "Graded",

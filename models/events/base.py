@@ -33,10 +33,11 @@ class EventKind(StrEnum):
     stand_down = "stand_down"
     run_failed = "run_failed"
     run_lost = "run_lost"
+    duty_handover = "duty_handover"
 
 
 class UnitStatus(StrEnum):
-    """How one unit's notification ended (the chain of deputy → head → office included)."""
+    """How one unit's notification ended (the escalation chain included)."""
 
     acknowledged = "acknowledged"  # the primary liaison acknowledged
     escalated = "escalated"  # the primary stayed silent; someone up the chain was messaged

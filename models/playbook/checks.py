@@ -64,7 +64,8 @@ def check_references(source: Source, catalog: Catalog) -> list[Issue]:
             problem = catalog.unit_problem(value, allow_role=False)
             if problem:
                 issues.append(_issue(IssueKind.references, source, mark, loc,
-                                     f"{problem}; an escalation step goes `to` deputy, head or a unit code"))
+                                     f"{problem}; an escalation step goes `to` deputy, head, duty, "
+                                     "leader_on_duty, office_duty or a unit code"))
         elif key == "resource_type" and isinstance(value, str | int) and not isinstance(value, bool) \
                 and re.fullmatch(RESOURCE_CODE_PATTERN, str(value)):
             problem = catalog.resource_type_problem(str(value))

@@ -32,7 +32,9 @@ LEVEL_NAMES = {"I": N_("particularly serious"), "II": N_("serious"), "III": N_("
 GROUP_KEYS = ("experts", "rescue", "medical", "cordon", "evacuation", "logistics", "information", "special",
               "coordination")
 INCIDENT_ENTERPRISE = "incident_enterprise"  # a role filled at run time: the enterprise where it happened
-ESCALATION_ROLES = ("deputy", "head")  # the group's own units' deputy liaisons, then their heads
+# A step's `to` besides a unit code: the group's own units' deputy liaisons or heads, whoever is on duty at the
+# unit when the step is sent (its duty officer, its leader on duty), or the office's duty officer.
+ESCALATION_ROLES = ("deputy", "head", "duty", "leader_on_duty", "office_duty")
 COLOURS = ("red", "orange", "yellow", "blue")
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 PLAYBOOK_ID_PATTERN = r"^_?[a-z0-9][a-z0-9-]{0,63}$"
@@ -68,7 +70,8 @@ class CommandPost(Strict):
 class EscalationStep(Strict):
     """One step of a group's escalation when acknowledgements are late."""
 
-    to: str = Field(description="`deputy`, `head` (of the group's units) or a unit code, e.g. `ldzbgs`")
+    to: str = Field(description="`deputy`, `head`, `duty`, `leader_on_duty` (of the group's units), `office_duty` "
+                               "(the office's duty officer) or a unit code, e.g. `ldzbgs`")
     after_min: int = Field(description="minutes after the previous step (or after the ack deadline)")
 
 

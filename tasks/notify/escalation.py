@@ -9,9 +9,10 @@ process) and are found by polling. Deadlines are park time divided by `settings.
 faster) and are counted from each message's recorded delivery, so every person gets the whole time and a
 re-run does not restart the clock. Each unit's chain is
 walked on its own: the first wave goes to its primary liaison; when the deadline passes unanswered (or the
-message could not be delivered) the next step is messaged — by default deputy → unit head → the
-leading-group office `ldzbgs` — until someone acknowledges or the chain ends. Per unit the outcome
-(tasks.notify.outcome.UnitOutcome) has a UnitStatus:
+message could not be delivered) the next step is messaged — by default deputy → the unit's duty officer →
+unit head → the office's duty officer (PARKLINK_ESCALATION_CHAIN) — until someone acknowledges or the chain
+ends. The duty steps (tasks/notify/duty_steps.py) are resolved from the rosters when the step is sent.
+Per unit the outcome (tasks.notify.outcome.UnitOutcome) has a UnitStatus:
 
     acknowledged   the primary liaison acknowledged (by, at)
     escalated      the primary stayed silent; `escalated_to` lists who was messaged, `acked_by` who answered
@@ -28,13 +29,14 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from models.db import session_scope
-from models.directory import CHAIN_ROLES, Liaison, Unit
+from models.directory import CHAIN_ROLES, Liaison, Unit, UnitKind
 from models.errors import InputError
 from models.events import UnitStatus
 from models.i18n import is_english
 from models.notification import Notification
 from models.notification_store import acked_ids, notifications
 from models.types import utcnow
+from tasks.notify.duty_steps import DUTY_STEPS, StepPlace, resolve_duty
 from tasks.notify.outcome import Person, UnitOutcome
 from tasks.notify.sender import Context, Sender, Target
 from tasks.notify.texts import Message
@@ -43,17 +45,19 @@ ROLES = {r.value for r in CHAIN_ROLES}
 
 
 def parse_chain(chain: str | list[str] | tuple[str, ...] | None, *, known_units: set[str]) -> list[str]:
-    """Steps: a role of the unit (deputy, head, primary), a unit code (its primary), or `code/role`."""
+    """Steps: a role of the unit (deputy, head, primary), whoever is on duty (duty, leader_on_duty,
+    office_duty), a unit code (its primary), or `code/role`."""
     steps = [s.strip() for s in (chain.split(",") if isinstance(chain, str) else chain or []) if s and s.strip()]
     bad = []
     for step in steps:
         code, _, role = step.partition("/")
-        if step in ROLES or (code in known_units and (not role or role in ROLES)):
+        if step in ROLES or step in DUTY_STEPS or (code in known_units and (not role or role in ROLES)):
             continue
         bad.append(step)
     if bad:
         raise InputError(f"escalation chain: unknown step(s) {', '.join(bad)}; a step is a role "
-                         f"({', '.join(sorted(ROLES))}), a unit code, or code/role")
+                         f"({', '.join(sorted(ROLES))}), who is on duty ({', '.join(DUTY_STEPS)}), a unit code, "
+                         "or code/role")
     return steps
 
 
@@ -63,6 +67,8 @@ class _Directory:
     def __init__(self, engine: Engine):
         with session_scope(engine) as session:
             self.units = {u.code: u for u in session.exec(select(Unit)).all()}
+            offices = sorted(c for c, u in self.units.items() if u.kind == UnitKind.office and u.active)
+            self.office = offices[0] if offices else None
             self.people: dict[tuple[str, str], list[Liaison]] = {}
             for li in session.exec(select(Liaison).where(Liaison.active).order_by(Liaison.id)).all():
                 self.people.setdefault((li.unit, str(li.role)), []).append(li)
@@ -184,9 +190,18 @@ async def notify_units(engine: Engine, *, context_kind: str, context_id: str, gr
                     return await _finish(engine, out, sent, watcher)
             silent = row.liaison_name if row else None
             for number, step in enumerate(chain, start=1):
-                li = directory.resolve(unit, step)
+                if step in DUTY_STEPS:  # who is on duty now, when the step is sent
+                    pick = await asyncio.to_thread(
+                        resolve_duty, engine, unit=unit, step=step, office=directory.office, at=utcnow(),
+                        earlier=StepPlace(str(ctx.kind), ctx.id, ctx.group, message.kind, number))
+                    li = pick.liaison
+                    if pick.problem:
+                        out.problems.append(pick.problem)
+                else:
+                    li = directory.resolve(unit, step)
+                    if li is None:
+                        out.problems.append(f"{step}: nobody active to escalate to")
                 if li is None:
-                    out.problems.append(f"{step}: nobody active to escalate to")
                     continue
                 if any(r.liaison_id == li.id for r, _ in sent):
                     continue
