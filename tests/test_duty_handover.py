@@ -25,6 +25,7 @@ from tasks.duty.roster_db import load_rosters, save_rosters
 from tasks.response.handover import hand_over
 from tasks.response.run import Run
 from tests.respond_support import records, run_drill
+from tests.test_respond_flow import wait_for
 
 pytestmark = pytest.mark.prefect
 UNIT = "qy-ha"
@@ -54,14 +55,6 @@ def _handovers(engine) -> list[DutyHandover]:
         return session.exec(select(DutyHandover).where(DutyHandover.incident_id == INCIDENT_ID)).all()
 
 
-async def _wait(predicate, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not await asyncio.to_thread(predicate):
-        assert loop.time() < end, "timed out waiting for the run"
-        await asyncio.sleep(0.1)
-
-
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_shift_change_during_the_incident_hands_over_once(prefect_api, cli, engine, monkeypatch):
     assert cli("init").exit_code == 0
@@ -74,9 +67,9 @@ def test_a_shift_change_during_the_incident_hands_over_once(prefect_api, cli, en
             return session.get(Incident, INCIDENT_ID) is not None
 
     async def during(_run):
-        await _wait(opened)  # the incident is reported first; its enterprise's shift changes 1.5 s later
+        await wait_for(opened)  # the incident is reported first; its enterprise's shift changes 1.5 s later
         people["outgoing"], people["incoming"] = await asyncio.to_thread(_shift_change_soon, engine, 1.5)
-        await _wait(lambda: len(_handovers(engine)) == 1)
+        await wait_for(lambda: len(_handovers(engine)) == 1)
         # Another look by the same incident (a resumed run's check) finds it done: nothing sent again.
         run = Run(incident_id=INCIDENT_ID, playbook="hazmat-leak", level="IV", time_scale=120.0, drill=True,
                   enterprise=UNIT)
