@@ -96,7 +96,10 @@ class AckWatcher:
         self.engine, self.poll_s = engine, poll_s
         self.watched: set[int] = set()
         self.acked: dict[int, datetime] = {}
-        self._cond = asyncio.Condition()
+        # Waiters wait on the current tick, which every poll sets and replaces. An Event has no lock: a waiter
+        # cancelled inside asyncio.wait_for cannot deadlock re-acquiring one, as Condition.wait could (seen at
+        # teardown of a failed run, Python 3.11).
+        self._tick = asyncio.Event()
         self._task: asyncio.Task | None = None
 
     async def __aenter__(self) -> AckWatcher:
@@ -115,8 +118,8 @@ class AckWatcher:
         pending = sorted(self.watched - set(self.acked))
         if pending:
             self.acked.update(await asyncio.to_thread(self._poll, pending))
-        async with self._cond:
-            self._cond.notify_all()
+        tick, self._tick = self._tick, asyncio.Event()
+        tick.set()
 
     async def _run(self) -> None:
         while True:
@@ -134,11 +137,10 @@ class AckWatcher:
             if remaining <= 0:  # one last look: an answer may have come since the last poll (or before a re-run)
                 await self.poll_once()
                 return self.any_acked(ids)
-            async with self._cond:
-                try:
-                    await asyncio.wait_for(self._cond.wait(), timeout=min(remaining, self.poll_s * 2))
-                except TimeoutError:
-                    pass
+            try:
+                await asyncio.wait_for(self._tick.wait(), timeout=min(remaining, self.poll_s * 2))
+            except TimeoutError:
+                pass
         return True
 
 
