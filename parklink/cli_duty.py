@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from models.db import session_scope
-from models.duty import DutyEvent, PeriodKind
+from models.duty import DutyEvent, DutyRole, PeriodKind
 from models.duty_store import add_record
 from models.errors import InputError
 from models.i18n import N_, tr
@@ -27,6 +27,7 @@ from parklink import cli_duty_roster
 from parklink.app import console, err_console, print_json, print_table, state
 from parklink.duty_args import instant, window
 from tasks.duty.calendar import CalendarTableError, DayKind, Source, load_local_table, year_calendar
+from tasks.duty.gap_notice import ROLE_WORDS, gap_runs
 from tasks.duty.gaps import cover_gaps
 from tasks.duty.roster_db import special_periods_for, who
 
@@ -37,7 +38,6 @@ app.command("export")(cli_duty_roster.export)
 app.command("override")(cli_duty_roster.override)
 app.command("swap")(cli_duty_roster.swap)
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
-ROLES = {"duty_officer": N_("duty officer"), "leader_on_duty": N_("leader on duty")}
 PERIODS = {PeriodKind.holiday: N_("holiday"), PeriodKind.major_event: N_("major event"),
            PeriodKind.warning: N_("warning"), PeriodKind.incident: N_("incident")}
 KINDS = {DayKind.holiday: N_("holiday"), DayKind.workday_adjusted: N_("adjusted working day")}
@@ -107,7 +107,7 @@ def who_(unit: Annotated[str | None, typer.Option("--unit", help="one unit (defa
     print_table(tr(lang, "on duty at {t}", t=_shown(when)),
                 [tr(lang, "unit"), tr(lang, "role"), tr(lang, "name"), tr(lang, "phone"), tr(lang, "from"),
                  tr(lang, "to"), tr(lang, "special period")],
-                [[r["unit"], tr(lang, ROLES[r["role"]]), r["name"], r["phone"], r["shift_start"][:16],
+                [[r["unit"], tr(lang, ROLE_WORDS[DutyRole(r["role"])]), r["name"], r["phone"], r["shift_start"][:16],
                   r["shift_end"][:16], (r["special_period"] or {}).get("reason")] for r in rows])
 
 
@@ -124,18 +124,11 @@ def gaps(start: Annotated[str | None, typer.Option("--from", help="ISO-8601 (def
         print_json([g.as_dict() for g in found])
     else:
         lang = state.lang
-        runs: list[list] = []
-        for g in sorted(found, key=lambda g: (g.unit, g.role, g.hour)):
-            last = runs[-1] if runs else None
-            if last and last[0] == g.unit and last[1] == g.role and last[3] == g.hour:
-                last[3] = g.hour + timedelta(hours=1)
-                last[4] += 1
-            else:
-                runs.append([g.unit, g.role, g.hour, g.hour + timedelta(hours=1), 1, g.period.reason])
         print_table(tr(lang, "hours without the required cover, {a} – {b}", a=_shown(begin), b=_shown(finish)),
                     [tr(lang, "unit"), tr(lang, "role"), tr(lang, "from"), tr(lang, "to"), tr(lang, "hours"),
                      tr(lang, "special period")],
-                    [[u, tr(lang, ROLES[r]), _shown(a), _shown(b), n, why] for u, r, a, b, n, why in runs])
+                    [[r.unit, tr(lang, ROLE_WORDS[r.role]), _shown(r.start), _shown(r.end), r.hours, r.reason]
+                     for r in gap_runs(found)])
     if found:
         raise typer.Exit(1)
 

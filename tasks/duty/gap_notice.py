@@ -37,6 +37,7 @@ class GapRun:
     role: DutyRole
     start: datetime
     end: datetime
+    reason: str = ""  # the special period of its first hour
 
     @property
     def hours(self) -> int:
@@ -58,9 +59,9 @@ def gap_runs(gaps: list[Gap]) -> list[GapRun]:
     for g in sorted(gaps, key=lambda g: (g.unit, g.role, g.hour)):
         last = runs[-1] if runs else None
         if last and (last.unit, last.role, last.end) == (g.unit, g.role, g.hour):
-            runs[-1] = GapRun(last.unit, last.role, last.start, g.hour + timedelta(hours=1))
+            runs[-1] = GapRun(last.unit, last.role, last.start, g.hour + timedelta(hours=1), last.reason)
         else:
-            runs.append(GapRun(g.unit, g.role, g.hour, g.hour + timedelta(hours=1)))
+            runs.append(GapRun(g.unit, g.role, g.hour, g.hour + timedelta(hours=1), g.period.reason))
     return runs
 
 
