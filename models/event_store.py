@@ -5,6 +5,8 @@ entry it wrote before) with its payload as data and its text in zh-CN and Englis
 as typed `Event`s, optionally of some kinds only. Nobody else writes `TimelineEvent` rows.
 `names` resolves who the entries' codes are (the directory's units, the incident's message recipients) and
 `timeline` gives the entries as a reviewer reads them (`TimelineEntry`, sorted by time, units and people named).
+A warning's log (`WarningEvent`, models/warning.py) is written and read the same way: `record_events(warning=…)`,
+`events(warning=…)`, `timeline(warning=…)`.
 """
 
 from __future__ import annotations
@@ -20,13 +22,23 @@ from models.incident import TimelineEvent
 from models.notification import Notification
 from models.park_store import unit_names
 from models.types import utcnow
+from models.warning import WarningEvent
 
 
-def _row(incident: str, event: Event) -> TimelineEvent:
+def _subject(incident: str | None, warning: str | None) -> tuple[type, dict, object]:
+    """The log an entry belongs to: an incident's (TimelineEvent) or a warning's (WarningEvent)."""
+    if (incident is None) == (warning is None):
+        raise ValueError("give the incident or the warning whose log it is")
+    if incident is not None:
+        return TimelineEvent, {"incident": incident}, TimelineEvent.incident == incident
+    return WarningEvent, {"warning": warning}, WarningEvent.warning == warning
+
+
+def _row(table: type, subject: dict, event: Event):
     payload = event.payload
-    return TimelineEvent(incident=incident, key=event.key, actor=event.actor, kind=payload.kind.value,
-                         summary_zh=payload.text("zh-CN"), summary_en=payload.text("en"),
-                         data=payload.model_dump(mode="json"), at=event.at or utcnow())
+    return table(**subject, key=event.key, actor=event.actor, kind=payload.kind.value,
+                 summary_zh=payload.text("zh-CN"), summary_en=payload.text("en"),
+                 data=payload.model_dump(mode="json"), at=event.at or utcnow())
 
 
 def _strings(value: object) -> set[str]:
@@ -49,45 +61,50 @@ def _named(event: Event, known: Names) -> Event:
     return event.model_copy(update={"payload": payload.model_copy(update={"who": who})})
 
 
-def record_events(*, session: Session, incident: str, events: Iterable[Event]) -> list[Event]:
-    """Append each event once per key, with the names of what it mentions (`Payload.who`); returns the events
-    as recorded (the earlier entry for a known key)."""
+def record_events(*, session: Session, incident: str | None = None, events: Iterable[Event],
+                  warning: str | None = None) -> list[Event]:
+    """Append each event once per key to the incident's (or the warning's) log, with the names of what it
+    mentions (`Payload.who`); returns the events as recorded (the earlier entry for a known key)."""
+    table, subject, _ = _subject(incident, warning)
     events = list(events)
     if not events:
         return []
     keys = [e.key for e in events]
-    existing = {r.key: r for r in session.exec(select(TimelineEvent).where(col(TimelineEvent.key).in_(keys))).all()}
+    existing = {r.key: r for r in session.exec(select(table).where(col(table.key).in_(keys))).all()}
     new = [e for e in events if e.key not in existing]
     known = names(session=session, events=new) if new else Names()
     out = []
     for event in events:
         row = existing.get(event.key)
         if row is None:
-            row = _row(incident, _named(event, known))
+            row = _row(table, subject, _named(event, known))
             try:
                 with session.begin_nested():
                     session.add(row)
             except IntegrityError:  # a concurrent run wrote the same key between our read and our write
-                row = session.exec(select(TimelineEvent).where(TimelineEvent.key == event.key)).one()
+                row = session.exec(select(table).where(table.key == event.key)).one()
             existing[event.key] = row
         out.append(typed(row))
     return out
 
 
-def typed(row: TimelineEvent) -> Event:
-    return Event(key=row.key, actor=row.actor, at=row.at, id=row.id, incident=row.incident,
+def typed(row: TimelineEvent | WarningEvent) -> Event:
+    return Event(key=row.key, actor=row.actor, at=row.at, id=row.id,
+                 incident=getattr(row, "incident", None) or getattr(row, "warning", None),
                  payload=parse_payload(row.kind, row.data))
 
 
-def events(*, session: Session, incident: str, kinds: Iterable[EventKind] | None = None,
-           after_id: int | None = None) -> list[Event]:
-    """The incident's entries in time order, typed; only `kinds` when given, only those after `after_id`."""
-    query = select(TimelineEvent).where(TimelineEvent.incident == incident)
+def events(*, session: Session, incident: str | None = None, kinds: Iterable[EventKind] | None = None,
+           after_id: int | None = None, warning: str | None = None) -> list[Event]:
+    """The incident's (or warning's) entries in time order, typed; only `kinds` when given, only those after
+    `after_id`."""
+    table, _, where = _subject(incident, warning)
+    query = select(table).where(where)
     if kinds is not None:
-        query = query.where(col(TimelineEvent.kind).in_([k.value for k in kinds]))
+        query = query.where(col(table.kind).in_([k.value for k in kinds]))
     if after_id is not None:
-        query = query.where(col(TimelineEvent.id) > after_id)
-    return [typed(r) for r in session.exec(query.order_by(TimelineEvent.at, TimelineEvent.id)).all()]
+        query = query.where(col(table.id) > after_id)
+    return [typed(r) for r in session.exec(query.order_by(table.at, table.id)).all()]
 
 
 def timeline_rows(*, session: Session, incident: str) -> list[TimelineEvent]:
@@ -108,11 +125,11 @@ def names(*, session: Session, events: Iterable[Event] = ()) -> Names:
     return Names(units=units, people=people)
 
 
-def timeline(*, session: Session, incident: str, lang: str,
-             kinds: Iterable[EventKind] | None = None) -> list[TimelineEntry]:
-    """The incident's activity log in `lang`, sorted by time, units and people by name (only `kinds` when given:
-    an upward report's measures are `timeline(…, kinds=MEASURES)`)."""
-    found = events(session=session, incident=incident, kinds=kinds)
+def timeline(*, session: Session, incident: str | None = None, lang: str,
+             kinds: Iterable[EventKind] | None = None, warning: str | None = None) -> list[TimelineEntry]:
+    """The incident's (or warning's) activity log in `lang`, sorted by time, units and people by name (only
+    `kinds` when given: an upward report's measures are `timeline(…, kinds=MEASURES)`)."""
+    found = events(session=session, incident=incident, kinds=kinds, warning=warning)
     return entries(found, names(session=session, events=found), lang)
 
 

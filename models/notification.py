@@ -21,6 +21,7 @@ from models.types import UTCDateTime, enum_type, utcnow
 class ContextKind(StrEnum):
     incident = "incident"
     check = "check"
+    warning = "warning"
 
 
 def idempotency_key(*, context_kind: str, context_id: str, group: str, message_kind: str, step: int,

@@ -19,6 +19,7 @@ from parklink import (
     cli_park,
     cli_playbooks,
     cli_requisitions,
+    cli_warn,
 )
 from parklink.app import run, state
 
@@ -52,6 +53,7 @@ app.add_typer(cli_duty.app, name="duty")
 app.add_typer(cli_playbooks.app, name="playbooks")
 app.add_typer(cli_dispatch.app, name="dispatch")
 app.add_typer(cli_requisitions.app, name="requisitions")
+cli_warn.register(app)
 
 
 def main() -> None:

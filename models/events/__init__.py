@@ -11,6 +11,7 @@
     response       the payloads of the response's entries (a new flow adds a module of its own)
     faults         what went wrong with a run itself (RunFailed, RunLost)
     duty           what the duty mechanisms did during an incident (DutyHandedOver)
+    warning        the payloads of a warning's entries (the warn flow)
 
 A phase never writes a kind as a string and a reader never parses one back: it writes `UnitAcknowledged(…)`
 and reads `event.payload.acked_by`. Each payload's fields are exactly what its entry says, so the
@@ -54,12 +55,23 @@ from models.events.response import (
     UnitUnreachable,
     UpwardReported,
 )
+from models.events.warning import (
+    ActionAssigned,
+    DutySwitched,
+    ReserveChecked,
+    ShortfallLine,
+    StandbyCalled,
+    WarningChanged,
+    WarningEnded,
+    WarningRaised,
+)
 
 PAYLOADS: dict[EventKind, type[Payload]] = {
     cls.kind: cls for cls in (Opened, Resumed, Graded, CommandPostSet, GroupActivated, UnitAcknowledged,
                               UnitEscalated, UnitUnreachable, GroupStoodDown, GroupFailed, Dispatched,
                               ApprovalOverdue, UpwardReported, LevelChanged, Released, StoodDown, RunFailed,
-                              RunLost, DutyHandedOver)
+                              RunLost, DutyHandedOver, WarningRaised, ActionAssigned, StandbyCalled, ReserveChecked,
+                              DutySwitched, WarningChanged, WarningEnded)
 }
 UNIT_PAYLOADS: dict[UnitStatus, type[UnitOutcomeEvent]] = {
     UnitStatus.acknowledged: UnitAcknowledged, UnitStatus.escalated: UnitEscalated,
@@ -105,6 +117,14 @@ def parse_payload(kind: str, data: dict) -> Payload:
 
 
 __all__ = [
+    "ActionAssigned",
+    "DutySwitched",
+    "ReserveChecked",
+    "ShortfallLine",
+    "StandbyCalled",
+    "WarningChanged",
+    "WarningEnded",
+    "WarningRaised",
     "ApprovalOverdue",
     "CommandPostSet",
     "Dispatched",

@@ -34,6 +34,13 @@ class EventKind(StrEnum):
     run_failed = "run_failed"
     run_lost = "run_lost"
     duty_handover = "duty_handover"
+    warning_raised = "warning_raised"
+    warning_action = "warning_action"
+    standby = "standby"
+    reserve_check = "reserve_check"
+    duty_switched = "duty_switched"
+    warning_changed = "warning_changed"
+    warning_lifted = "warning_lifted"
 
 
 class UnitStatus(StrEnum):

@@ -155,6 +155,9 @@ class WorkKind(StrEnum):
     report = "report"
     dispatch = "dispatch"
     stand_down = "stand-down"
+    action = "action"  # a warning's action (the warn flow)
+    standby = "standby"
+    reserve_check = "reserve-check"
 
 
 class WorkKey(Result):

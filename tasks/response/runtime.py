@@ -23,7 +23,7 @@ from tasks.response.run import Run
 from tasks.secret_blocks import with_block_secrets
 
 __all__ = ["Run", "catalog", "close_http_client", "db", "drill_of", "http_client", "library", "render_file",
-           "run_settings", "settings_for", "unit_names"]
+           "run_settings", "settings_for", "settings_of", "unit_names"]
 
 
 def run_settings(lang: str = "zh-CN", time_scale: float = 1.0) -> Settings:
@@ -57,12 +57,17 @@ def drill_of(incident_id: str, overrides: dict) -> Iterator[None]:
 def settings_for(run: Run) -> Settings:
     """The settings a task of `run` sends with. A drill: its own drill environment's, never a configured channel
     endpoint (no environment → ParkLinkError, nothing sent). A live run: the machine's, never a drill gateway."""
-    settings = run_settings(run.lang, run.time_scale)
-    if not run.drill:
+    return settings_of(run.incident_id, lang=run.lang, time_scale=run.time_scale, drill=run.drill)
+
+
+def settings_of(context_id: str, *, lang: str, time_scale: float, drill: bool) -> Settings:
+    """`settings_for` of any run that sends: an incident's, a warning's (by its id)."""
+    settings = run_settings(lang, time_scale)
+    if not drill:
         return settings.model_copy(update={"drill_base_url": None}) if settings.drill_base_url else settings
-    overrides = _drills.get(run.incident_id)
+    overrides = _drills.get(context_id)
     if overrides is None or not overrides.get("drill_base_url"):
-        raise ParkLinkError(f"drill {run.incident_id}: no drill gateway in this process (a drill's tasks run in "
+        raise ParkLinkError(f"drill {context_id}: no drill gateway in this process (a drill's tasks run in "
                             "its flow run's process); nothing was sent")
     return settings.model_copy(update=overrides)
 

@@ -1,0 +1,33 @@
+"""Launching the warn flow: in this process (the CLI, following it), or in the background (the report intake).
+
+    run_warning(warning_id, people=…, hold=…, lang=…)  → (flow state, WarningResult | None), in this process
+    launch_warning(request, drill=…, lang=…) → warning id  the warning written now (checked, exit 2 when wrong),
+                                                            its run started in a background thread, not awaited
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from models.drill import DrillPeople
+from models.warning_kinds import WarningRequest
+from tasks.warning.opening import new_warning
+
+
+async def run_warning(warning_id: str, *, drill: bool, people: DrillPeople | None, hold: bool, lang: str):
+    from flows.warn import warn  # Prefect loads only when a run is launched
+
+    state = await warn(warning_id=warning_id, drill=drill, people=people, hold=hold, lang=lang, return_state=True)
+    return state, await state.aresult(raise_on_failure=False)
+
+
+def launch_warning(request: WarningRequest, *, drill: bool, lang: str, time_scale: float | None = None) -> str:
+    """Write the warning and start its run without waiting for it (a web request must not wait for a warning
+    that lasts until it is lifted); its id."""
+    row = new_warning(request, drill=drill, time_scale=time_scale, lang=lang)
+    thread = threading.Thread(target=lambda: asyncio.run(run_warning(row.id, drill=drill, people=None, hold=False,
+                                                                     lang=lang)),
+                              name=f"warning {row.id}", daemon=True)
+    thread.start()
+    return row.id
