@@ -119,8 +119,9 @@ def _follow(warning_id: str, *, drill: bool, people, hold: bool, json_out: bool)
     if not flow_state.is_completed():
         raise typer.Exit(1)
     if not result.reached_everyone:
-        err_console.print("Error: " + tr(state.lang, "not reached: {who}", who=", ".join(
-            result.unreached or [tr(state.lang, "the reserve check's recipient")])), markup=False, soft_wrap=True)
+        who = result.unreached or [tr(state.lang, "the reserve check's recipient")]
+        err_console.print("Error: " + tr(state.lang, "not reached: {who}", who=", ".join(who)), markup=False,
+                          soft_wrap=True)
         raise typer.Exit(EXIT_UNREACHED)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from models.db import session_scope
 from models.errors import InputError
+from models.i18n import tr
 from models.incident_store import next_incident_id
 from models.warning import WarningRecord
 from models.warning_kinds import WarningState
@@ -31,7 +32,7 @@ def promote(row: WarningRecord, *, level: str | None, at: str | None, enterprise
         raise InputError(f"warning `{row.id}` names no place: give --at LAT,LON or --enterprise CODE", exit_code=2)
     with session_scope(state.engine) as session:
         incident_id = next_incident_id(session=session)
-    description = f"{row.text} (预警 {row.id})".strip() if state.lang != "en" else f"{row.text} (warning {row.id})"
+    description = tr(state.lang, "{text} (promoted from warning {id})", text=row.text, id=row.id).strip()
     from parklink.cli_respond import build_report
 
     # every check `respond` makes, before the warning is marked: a refused promotion changes nothing

@@ -3,7 +3,7 @@
     AckRefused(ParkLinkError)   nothing was changed; `reason` (a `Refusal`) and the HTTP `status` say why:
         malformed 400 · forged 403 · cross_origin 403 (a POST from another site) · expired 410 · used 409 ·
         undelivered 409 (the message never reached anyone) · finished 410 (the check is over) ·
-        closed 410 (the incident is stood down) · invalid 422
+        closed 410 (the incident is stood down) · lifted 410 (the warning has ended) · invalid 422
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from models.incident_store import incident_closed
 from models.notification import ContextKind, Notification
 from models.notification_store import get_check, get_notification, record_ack
 from models.types import utcnow
+from models.warning_store import find_warning
 from tasks.notify.sender import ack_secret
 from tasks.notify.tokens import TokenError, read_token, verify_token
 
@@ -33,11 +34,12 @@ class Refusal(StrEnum):
     undelivered = "undelivered"
     finished = "finished"
     closed = "closed"
+    lifted = "lifted"
     invalid = "invalid"
 
 
 STATUS = {Refusal.malformed: 400, Refusal.forged: 403, Refusal.cross_origin: 403, Refusal.expired: 410,
-          Refusal.used: 409, Refusal.undelivered: 409, Refusal.finished: 410, Refusal.closed: 410,
+          Refusal.used: 409, Refusal.undelivered: 409, Refusal.finished: 410, Refusal.closed: 410, Refusal.lifted: 410,
           Refusal.invalid: 422}
 MAX_ETA_MIN = 24 * 60
 MAX_NOTE = 500
@@ -97,6 +99,10 @@ def _refuse_if_closed(session, row: Notification) -> None:
             raise AckRefused(Refusal.finished, "this liaison check is already finished", row)
     if row.context_kind == ContextKind.incident and incident_closed(session=session, incident_id=row.context_id):
         raise AckRefused(Refusal.closed, f"incident {row.context_id} is already stood down", row)
+    if row.context_kind == ContextKind.warning:
+        warning = find_warning(session=session, warning_id=row.context_id)
+        if warning is not None and warning.lifted_at is not None:
+            raise AckRefused(Refusal.lifted, f"warning {row.context_id} has ended ({warning.state.value})", row)
 
 
 def _minutes(eta_min) -> int:

@@ -51,6 +51,7 @@ TITLES = {
     Refusal.undelivered: N_("This message was not delivered"),
     Refusal.finished: N_("This check is already finished"),
     Refusal.closed: N_("This incident is already stood down"),
+    Refusal.lifted: N_("This warning has ended"),
     Refusal.invalid: N_("Please correct the form"),
 }
 DETAILS = {
@@ -62,6 +63,8 @@ DETAILS = {
     Refusal.undelivered: N_("Nothing was recorded; please call the leading-group office."),
     Refusal.finished: N_("Late acknowledgements are not recorded; call the leading-group office if needed."),
     Refusal.closed: N_("Late acknowledgements are not recorded; call the leading-group office if needed."),
+    Refusal.lifted: N_("The warning was lifted, expired or became a response: nothing was recorded. Call the "
+                       "leading-group office if needed."),
 }
 
 
