@@ -15,10 +15,14 @@ from models.events.base import EventKind, Payload, Texts
 from models.events.names import Names
 from models.i18n import N_, listing, tr
 from models.types import SHANGHAI
-from models.warning_kinds import Colour, WarningState
+from models.warning_kinds import Colour, WarningSource, WarningState
 
 COLOUR_WORDS = {Colour.blue: N_("blue"), Colour.yellow: N_("yellow"), Colour.orange: N_("orange"),
                 Colour.red: N_("red")}
+
+
+SOURCE_WORDS = {WarningSource.manual: N_("an operator"), WarningSource.cap: N_("a CAP alert"),
+                WarningSource.enterprise: N_("an enterprise's report")}
 
 
 def colour_text(colour: Colour, lang: str) -> str:
@@ -40,7 +44,8 @@ class WarningRaised(Payload):
                  if self.expires else "")
         return tr(lang, "{colour} warning for {title} ({mode}, from {source}){until}",
                   colour=colour_text(self.colour, lang), title=self.title.pick(lang),
-                  mode=tr(lang, "drill") if self.drill else tr(lang, "live"), source=self.source, until=until)
+                  mode=tr(lang, "drill") if self.drill else tr(lang, "live"),
+                  source=tr(lang, SOURCE_WORDS[WarningSource(self.source)]), until=until)
 
 
 class ActionAssigned(Payload):
