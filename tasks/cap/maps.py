@@ -28,19 +28,22 @@ DEFAULT_SEVERITY_MAP: dict[Severity, Colour] = {
     Severity.severe: Colour.orange, Severity.extreme: Colour.red,
 }
 
-_EVENT_WORDS: list[tuple[str, list[str]]] = [  # (playbook, substrings): earlier wins
-    ("explosion", ["爆炸", "explosion"]),
-    ("fire", ["火灾", "火险", "fire"]),
-    ("hazmat-leak", ["危险化学品", "危化品", "化学品", "泄漏", "毒气", "有毒气体", "hazmat", "chemical", "toxic",
-                     "leak"]),
-    ("environmental", ["污染", "环境", "pollution", "environmental"]),
-    ("mass-incident", ["群体性", "聚集", "mass incident", "civil unrest"]),
-    ("natural-disaster", ["暴雨", "台风", "大风", "雷电", "雷暴", "暴雪", "高温", "寒潮", "冰雹", "大雾", "霾", "道路结冰",
-                          "霜冻", "干旱", "沙尘", "地震", "地质灾害", "滑坡", "泥石流", "洪水", "洪涝", "山洪", "rain",
-                          "storm", "typhoon", "wind", "thunder", "snow", "heat", "cold", "hail", "fog", "flood",
-                          "earthquake", "landslide"]),
-]
-DEFAULT_EVENT_MAP: dict[str, str] = {word: playbook for playbook, found in _EVENT_WORDS for word in found}
+_PLAYBOOK_ORDER = ["explosion", "fire", "hazmat-leak", "environmental", "mass-incident", "natural-disaster"]
+_EVENT_WORDS_ZH = {  # GB/T 35965.1 / national release system event names, as substrings
+    "explosion": ["爆炸"], "fire": ["火灾", "火险"],
+    "hazmat-leak": ["危险化学品", "危化品", "化学品", "泄漏", "毒气", "有毒气体"],
+    "environmental": ["污染", "环境"], "mass-incident": ["群体性", "聚集"],
+    "natural-disaster": ["暴雨", "台风", "大风", "雷电", "雷暴", "暴雪", "高温", "寒潮", "冰雹", "大雾", "霾", "道路结冰",
+                         "霜冻", "干旱", "沙尘", "地震", "地质灾害", "滑坡", "泥石流", "洪水", "洪涝", "山洪"],
+}
+_EVENT_WORDS_EN = {
+    "explosion": ["explosion"], "fire": ["fire"], "hazmat-leak": ["hazmat", "chemical", "toxic", "leak"],
+    "environmental": ["pollution", "environmental"], "mass-incident": ["mass incident", "civil unrest"],
+    "natural-disaster": ["rain", "storm", "typhoon", "wind", "thunder", "snow", "heat", "cold", "hail", "fog",
+                         "flood", "earthquake", "landslide"],
+}
+DEFAULT_EVENT_MAP: dict[str, str] = {word: playbook for playbook in _PLAYBOOK_ORDER
+                                     for word in [*_EVENT_WORDS_ZH[playbook], *_EVENT_WORDS_EN[playbook]]}
 
 _COLOUR_WORDS = {**{zh: colour for colour, zh in COLOUR_ZH.items()}, **{c.value: c for c in Colour},
                  "amber": Colour.orange}
