@@ -66,7 +66,7 @@ def cap_time(refuse: Refuse, path: str, text: str) -> datetime:
 def key_part(refuse: Refuse, path: str, text: str) -> str:
     """A sender or an identifier: CAP forbids spaces, commas and `<`, `&` in them (references would break)."""
     if re.search(r"[\s,<&]", text):
-        raise refuse(path, f"is {shown(text)}", "CAP forbids spaces, commas, < and & in it")
+        raise refuse(path, f"is {shown(text)}", "remove the spaces, commas, < and & (CAP forbids them there)")
     if len(text) > MAX_KEY_CHARS:
         raise refuse(path, f"is {len(text)} characters long", f"ParkLink keeps at most {MAX_KEY_CHARS}")
     return text

@@ -61,6 +61,7 @@ def read_cap(data: bytes, *, where: str) -> CapAlert:
     if len(data) > MAX_BYTES:
         raise InputError(f"{where}: the alert is {len(data):,} bytes, over the 1 MiB limit; a CAP alert is far "
                          "smaller: is this the right document?", exit_code=EXIT_CODE)
+    data = _as_utf8(data, where)
     root = parse_xml(data, where)
     if root.tag != _Q + "alert":
         ns, _, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
@@ -91,19 +92,37 @@ def parse_xml(data: bytes, where: str) -> Element:
                          exit_code=EXIT_CODE) from None
 
 
-def _text_of(data: bytes) -> str:
-    """The document as text, to keep: UTF-8, else the encoding it declares (the parser has read it already)."""
+def _as_utf8(data: bytes, where: str) -> bytes:
+    """A document in an encoding it declares (GB18030, GBK, GB2312 are common here) as UTF-8: expat reads no
+    multi-byte encoding but UTF-8 and UTF-16. Without a declaration the bytes go to the parser as they are."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data
     try:
-        return data.decode("utf-8-sig")
+        data.decode("utf-8")
+        return data
     except UnicodeDecodeError:
         pass
+    declared = re.match(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']", data)
+    if declared is None:
+        return data
+    encoding = declared.group(1).decode("ascii")
+    try:
+        text = data.decode(encoding)
+    except LookupError:
+        raise InputError(f"{where}: the document declares encoding {encoding!r}, which is unknown; save it as UTF-8",
+                         exit_code=EXIT_CODE) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: byte {exc.start:,} is not {encoding} text as the document declares; save it as "
+                         "UTF-8", exit_code=EXIT_CODE) from None
+    start, end = declared.span(1)
+    return (data[:start].decode("ascii", errors="replace") + "UTF-8" + text[len(data[:end].decode(encoding)):]).encode()
+
+
+def _text_of(data: bytes) -> str:
+    """The document as text, to keep (the parser has read it already: UTF-8, or UTF-16 with its BOM)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", errors="replace")
-    declared = re.match(rb"<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)", data)
-    try:
-        return data.decode(declared.group(1).decode("ascii") if declared else "utf-8", errors="replace")
-    except LookupError:
-        return data.decode("utf-8", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
 
 
 class _Node:
@@ -125,8 +144,8 @@ class _Node:
             raise self.refuse(found[0].path.rsplit("[", 1)[0], f"appears {len(found)} times", "keep one")
         value = (found[0].element.text or "").strip() if found else ""
         if not value and needs:
-            what = "an empty" if found else "no"
-            raise self.refuse(self.path, f"has {what} <{name}>", f"add it (CAP 1.2 requires {needs})")
+            what, fix = ("an empty", "fill it in") if found else ("no", "add it")
+            raise self.refuse(self.path, f"has {what} <{name}>", f"{fix} (CAP 1.2 requires {needs})")
         return value or None
 
     def child_path(self, name: str) -> str:
