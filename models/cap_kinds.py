@@ -45,8 +45,8 @@ class CapKey(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    sender: str = Field(min_length=1, max_length=200)
-    identifier: str = Field(min_length=1, max_length=200)
+    sender: str = Field(min_length=1, max_length=120)
+    identifier: str = Field(min_length=1, max_length=120)
     sent: AwareDatetime
 
     def __str__(self) -> str:
