@@ -203,3 +203,12 @@ def test_the_sample_park_is_outside_a_far_polygon_and_the_geocode_setting_is_rea
     assert decide(fixture("geocode-coldwave.xml"), park=nowhere).kind is DecisionKind.out_of_area
     no_area = variant("geocode-coldwave.xml", ("<area>", "<!--"), ("</area>", "-->"))
     assert decide(no_area, park=nowhere).coverage is Coverage.no_area
+
+
+def test_a_decision_is_json_for_the_cli():
+    d = decide(fixture("update-hazmat.xml"))
+    data = d.model_dump(mode="json")
+    assert (data["kind"], data["colour"], data["playbook"], data["references"][0]["identifier"]) == (
+        "update", "red", "hazmat-leak", "AZ-YJ-20261201-001")
+    assert data["request"]["source"] == "cap" and data["request"]["source_ref"] == d.source_ref
+    assert data["key"]["sent"] == "2026-12-01T09:30:00+08:00"
