@@ -13,15 +13,22 @@
     PARKLINK_RUN_STALE_S   a lease whose heartbeat is older is lost: taken over, or resumed by the watchdog (30)
     PARKLINK_REPORTS_DIR   where the after-action report is also written as files (default: unset, no files;
                            the database holds the report and `parklink report` reads it there, on any machine)
+    PARKLINK_CAP_SEVERITY_MAP  JSON {"Severity": "colour"} laid over Minor→blue, Moderate→yellow, Severe→orange,
+                           Extreme→red (tasks/cap/maps.py; e.g. {"Unknown": "blue"})
+    PARKLINK_CAP_EVENT_MAP JSON {"event word": "playbook"}, tried before the defaults (e.g. {"化工": "hazmat-leak"})
+    PARKLINK_PARK_GEOCODES the park's geocodes a CAP area may name: `141026` or `GB/T 2260=141026`, comma-separated
+                           (or a JSON list); a larger division's code (141000, 140000) covers them too
+    PARKLINK_CAP_FEED      the CAP feed the feed deployment polls: an Atom/RSS URL or a folder (default: unset)
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.notify_settings import NotifySettings
 
@@ -60,6 +67,20 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
                                "this is lost")
     reports_dir: Path | None = Field(default=None, description="the after-action report is also written "
                                      "under this directory (unset: no files, the database only)")
+    cap_severity_map: dict[str, str] = Field(default_factory=dict, description="CAP severity → colour, over the "
+                                             "defaults of tasks/cap/maps.py")
+    cap_event_map: dict[str, str] = Field(default_factory=dict, description="CAP event substring → playbook, "
+                                          "tried before the defaults")
+    park_geocodes: Annotated[list[str], NoDecode] = Field(default_factory=list, description="the park's geocodes "
+                                                          "(VALUE or NAME=VALUE)")
+    cap_feed: str | None = Field(default=None, description="the CAP feed to poll: an Atom/RSS URL or a folder")
+
+    @field_validator("park_geocodes", mode="before")
+    @classmethod
+    def _geocodes(cls, value):
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+        return [str(v).strip() for v in value if str(v).strip()]
 
     @property
     def db_url(self) -> str:

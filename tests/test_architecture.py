@@ -55,6 +55,8 @@ PURE = [
     "tasks/notify/channels/protocol.py", "tasks/notify/channels/common.py", "tasks/notify/channels/registry.py",
     "tasks/notify/channels/webhook.py", "tasks/notify/channels/wecom.py", "tasks/notify/channels/dingtalk.py",
     "tasks/notify/channels/feishu.py", "tasks/notify/channels/sms.py",
+    "models/cap_kinds.py", "tasks/cap/__init__.py", "tasks/cap/model.py", "tasks/cap/fields.py", "tasks/cap/parse.py",
+    "tasks/cap/maps.py", "tasks/cap/area.py", "tasks/cap/interpret.py", "tasks/cap/feed.py",
 ]
 # Modules over MAX_LINES that another engineer is rewriting for issue 9 (none today).
 TOO_LONG_FOR_NOW: set[str] = set()
