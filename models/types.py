@@ -42,7 +42,8 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def enum_type(enum: type[Enum]) -> SAEnum:
-    """A portable enum column: VARCHAR plus a CHECK of the values (no native PostgreSQL ENUM type to migrate)."""
+def enum_type(enum: type[Enum], name: str | None = None) -> SAEnum:
+    """A portable enum column: VARCHAR plus a CHECK of the values (no native PostgreSQL ENUM type to migrate),
+    named `ck_<enum>`, or `name` where a table has two columns of one enum."""
     return SAEnum(enum, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e],
-                  validate_strings=True, create_constraint=True, name=f"ck_{enum.__name__.lower()}")
+                  validate_strings=True, create_constraint=True, name=name or f"ck_{enum.__name__.lower()}")

@@ -60,7 +60,7 @@ class WarningChange(SQLModel, table=True):
     warning: str = Field(foreign_key="warning.id", index=True, max_length=40)
     kind: ChangeKind = Field(sa_type=enum_type(ChangeKind))
     from_colour: Colour = Field(sa_type=enum_type(Colour))
-    to_colour: Colour | None = Field(default=None, sa_type=enum_type(Colour))
+    to_colour: Colour | None = Field(default=None, sa_type=enum_type(Colour, "ck_to_colour"))
     requested_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     requested_by: str = Field(default="operator", max_length=60)
     reason: str = Field(default="", max_length=500)

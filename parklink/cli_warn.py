@@ -87,11 +87,18 @@ def warn_command(
     answer_rate: Annotated[float, typer.Option("--answer-rate", help="drill: share of liaisons who answer")] = 0.9,
     seed: Annotated[int, typer.Option("--seed", help="drill: replay the same people")] = 0,
     delay: Annotated[str | None, typer.Option("--delay", help="drill: seconds before a person answers")] = None,
+    cap: Annotated[str | None, typer.Option("--cap", help="a CAP 1.2 alert: FILE or http(s) URL")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Raise a warning and run its response until it is lifted (a drill: until its first wave is done)."""
     if ctx.invoked_subcommand is not None:
         return
+    if cap is not None:
+        if colour is not None or at is not None or enterprise is not None:
+            raise InputError("--cap takes the colour and the area from the alert: leave out --colour, --at and "
+                             "--enterprise (--type overrides its event's playbook)", exit_code=2)
+        return _from_cap(cap, playbook, drill=drill, hold=hold, time_scale=time_scale,
+                         people=drill_people(answer_rate, seed, 0.0, 0.0, delay) if drill else None, json_out=json_out)
     if playbook is None or colour is None:
         raise InputError("say which warning: --type PLAYBOOK --colour blue|yellow|orange|red (or a subcommand: "
                          "raise, lower, cancel, promote, list, show)", exit_code=2)
@@ -104,7 +111,25 @@ def warn_command(
     _follow(row.id, drill=drill, people=people, hold=hold, json_out=json_out)
 
 
-def _follow(warning_id: str, *, drill: bool, people, hold: bool, json_out: bool) -> None:
+def _from_cap(source: str, playbook: str | None, *, drill: bool, hold: bool, time_scale: float | None, people,
+              json_out: bool) -> None:
+    from tasks.warning.cap_apply import apply_cap, read_source
+
+    data, where = read_source(source, state.settings)
+    applied = apply_cap(state.engine, data, where=where, settings=state.settings, playbook=playbook, drill=drill,
+                        lang=state.lang, time_scale=time_scale)
+    if applied.new:
+        return _follow(applied.warning_id, drill=drill, people=people, hold=hold, json_out=json_out,
+                       cap=applied.as_dict())
+    if json_out:
+        return print_json({"cap": applied.as_dict(), "warning": applied.warning_id})
+    console.print(tr(state.lang, "CAP alert {k}: {o}{w}{c}{r}", k=applied.key, o=applied.outcome.value,
+                     w=f" → {applied.warning_id}" if applied.warning_id else "",
+                     c=f" ({applied.change.value})" if applied.change else "",
+                     r=f": {applied.reason}" if applied.reason else ""), markup=False, soft_wrap=True)
+
+
+def _follow(warning_id: str, *, drill: bool, people, hold: bool, json_out: bool, cap: dict | None = None) -> None:
     engine_manager.ensure(state.settings)
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     flow_state, result = asyncio.run(run_and_follow(state.engine, warning_id, drill=drill, people=people, hold=hold,
@@ -113,7 +138,7 @@ def _follow(warning_id: str, *, drill: bool, people, hold: bool, json_out: bool)
         raise InputError(f"the warning run ended {flow_state.type.value}: {flow_state.message}")
     result = result.model_copy(update={"run_state": flow_state.type.value})
     if json_out:
-        print_json(result_json(result))
+        print_json({**result_json(result), **({"cap": cap} if cap else {})})
     else:
         print_warning(result, state.lang)
     if not flow_state.is_completed():

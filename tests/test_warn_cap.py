@@ -1,0 +1,112 @@
+"""`parklink warn --cap` (issue 13 item 3): a CAP alert raises a warning, its Update raises the colour, its Cancel
+lifts it; the same alert twice is applied once; an alert outside the park is recorded and ignored; a malformed
+document, a wrong namespace, a missing field, an unknown reference: one line, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from models.cap_alert import CapAlertRecord
+from models.db import session_scope
+from models.settings import get_settings
+from models.types import SHANGHAI, utcnow
+from models.warning import WarningChange, WarningRecord
+from models.warning_kinds import Colour, WarningState
+from tasks.warning.cap_apply import apply_cap
+from tests.conftest import REPO
+from tests.warn_support import messages, until
+
+FIXTURES = REPO / "tests" / "fixtures" / "cap"
+SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def fresh(tmp_path, name: str) -> str:
+    """The fixture with its days moved to today and tomorrow (park time), so that it has not expired."""
+    today = utcnow().astimezone(SHANGHAI).date()
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    text = text.replace("2026-12-02T", f"{today + timedelta(days=1)}T").replace("2026-12-01T", f"{today}T")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def rows(engine, table) -> list:
+    with session_scope(engine) as session:
+        return list(session.exec(select(table)).all())
+
+
+@SQLITE
+@pytest.mark.parametrize("name, line", [
+    ("malformed.xml", "malformed.xml:"),
+    ("wrong-namespace.xml", "urn:oasis:names:tc:emergency:cap:1.2"),
+    ("missing-field.xml", "missing-field.xml:"),
+    ("unknown-reference.xml", "unknown reference"),
+])
+def test_a_bad_alert_is_one_line_exit_2_and_nothing_written(cli, engine, tmp_path, name, line):
+    cli("init")
+    out = cli("warn", "--cap", fresh(tmp_path, name), "--drill")
+    assert out.exit_code == 2, out
+    assert line in out.stderr and len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    assert rows(engine, CapAlertRecord) == [] and rows(engine, WarningRecord) == []
+
+
+@SQLITE
+def test_an_alert_outside_the_park_is_recorded_and_ignored(cli, engine, tmp_path):
+    cli("init")
+    out = cli("warn", "--cap", fresh(tmp_path, "out-of-area.xml"), "--drill", "--json")
+    assert out.exit_code == 0, out.stderr
+    assert json.loads(out.stdout)["cap"]["outcome"] == "out_of_area"
+    [record] = rows(engine, CapAlertRecord)
+    assert record.outcome == "out_of_area" and record.warning_id is None and "<alert" in record.raw
+    assert rows(engine, WarningRecord) == []
+    again = json.loads(cli("warn", "--cap", fresh(tmp_path, "out-of-area.xml"), "--drill", "--json").stdout)
+    assert again["cap"]["outcome"] == "duplicate" and len(rows(engine, CapAlertRecord)) == 1
+
+
+def test_an_option_that_the_alert_decides_is_refused_with_cap(cli, tmp_path):
+    out = cli("warn", "--cap", fresh(tmp_path, "alert-hazmat.xml"), "--colour", "red")
+    assert out.exit_code == 2 and "--cap takes the colour and the area from the alert" in out.stderr
+
+
+@pytest.mark.prefect
+@SQLITE
+def test_alert_update_cancel_and_the_same_alert_twice(prefect_api, cli, engine, monkeypatch, tmp_path):
+    cli("init")
+    monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
+    alert, update, cancel = (fresh(tmp_path, f"{k}-hazmat.xml") for k in ("alert", "update", "cancel"))
+    settings = get_settings()
+
+    def apply(path):
+        with open(path, "rb") as f:
+            return apply_cap(engine, f.read(), where=path, settings=settings, playbook=None, drill=True,
+                             lang="zh-CN", time_scale=240)
+
+    async def scenario():
+        run = asyncio.ensure_future(asyncio.to_thread(
+            cli, "warn", "--cap", alert, "--drill", "--hold", "--time-scale", "240", "--answer-rate", "1",
+            "--delay", "15-60", "--json"))
+        await until(lambda: any(r.delivered_at for w in rows(engine, WarningRecord) for r in messages(engine, w.id)))
+        [warning] = rows(engine, WarningRecord)
+        assert warning.colour is Colour.orange and warning.source == "cap"  # Severe → orange
+        updated = apply(update)  # Extreme → red: the running warning raises itself
+        assert (updated.outcome.value, updated.warning_id, updated.change.value) == ("applied", warning.id, "raise")
+        await until(lambda: all(c.applied_at for c in rows(engine, WarningChange)))
+        twice = apply(alert)
+        assert twice.outcome.value == "duplicate" and len(rows(engine, WarningRecord)) == 1
+        cancelled = apply(cancel)
+        assert (cancelled.change.value, cancelled.warning_id) == ("cancel", warning.id)
+        return await run
+
+    out = asyncio.run(scenario())
+    assert out.exit_code == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["cap"]["outcome"] == "applied" and data["colour"] == "red" and data["state"] == "lifted"
+    assert "stop-hazardous-ops" in [a["id"] for a in data["actions"]]  # red's own action came with the Update
+    [warning] = rows(engine, WarningRecord)
+    assert warning.state is WarningState.lifted and warning.source_ref.startswith("yjglj@anze.example.invalid,")
+    assert sorted(r.outcome for r in rows(engine, CapAlertRecord)) == ["applied", "applied", "applied"]
