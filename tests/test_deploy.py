@@ -16,6 +16,7 @@ from tasks.response.runtime import library
 from tests.conftest import REPO
 
 SET_DIR = "prefect.deployments.steps.set_working_directory"
+STANDING = ["liaison-check", "warning", "warning-feed"]  # besides one deployment per playbook
 
 
 def expected_version() -> str:
@@ -74,7 +75,7 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
     version = expected_version()
     ids = library(get_settings()).ids()
     assert result["version"] == version and result["limit"] == 3 and result["missing"] == []
-    assert sorted(a["deployment"] for a in result["deployments"]) == sorted([*ids, "liaison-check"])
+    assert sorted(a["deployment"] for a in result["deployments"]) == sorted([*ids, *STANDING])
 
     pool, deployments, variable, automations = _read_back(prefect_api)
     assert pool.type == "process" and pool.concurrency_limit == 3
@@ -103,20 +104,20 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
     assert {"prefect.flow-run.heartbeat", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
             "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed"} <= trigger.expect
     watched = set(trigger.match_related.model_dump()["prefect.resource.id"])  # only ParkLink's deployments' runs
-    assert watched == {f"prefect.deployment.{deployments[p].id}" for p in [*ids, "liaison-check"]}
+    assert watched == {f"prefect.deployment.{deployments[p].id}" for p in [*ids, *STANDING]}
     (action,) = automation.actions
     assert action.type == "change-flow-run-state" and action.state == "CRASHED"
 
     again = cli("--lang", "en", "deploy", "--limit", "3", "--zombie-after", "90")  # the table, the closing line
     assert again.exit_code == 0, again.stderr
-    assert f"{len(ids) + 1} deployments (0 changed) on pool parklink (limit 3, unchanged); automation " \
+    assert f"{len(ids) + len(STANDING)} deployments (0 changed) on pool parklink (limit 3, unchanged); automation " \
         "parklink-zombie-runs: crash after 90 s without a heartbeat (unchanged)" in " ".join(again.stdout.split())
     assert _read_back(prefect_api)[1]["fire"].updated == deployments["fire"].updated
 
     paused = cli("deploy", "--limit", "3", "--zombie-after", "90", "--pause-schedules", "--json")
     assert paused.exit_code == 0, paused.stderr
     changed = {a["deployment"] for a in json.loads(paused.stdout)["deployments"] if a["status"] != "unchanged"}
-    assert changed == {"liaison-check"}, "only the deployment with schedules changes"
+    assert changed == {"liaison-check", "warning-feed"}, "only the deployments with schedules change"
     check = _read_back(prefect_api)[1]["liaison-check"]
     assert len(check.schedules) == 2 and not any(s.active for s in check.schedules), "a test server fires nothing"
 

@@ -110,3 +110,29 @@ def test_alert_update_cancel_and_the_same_alert_twice(prefect_api, cli, engine, 
     [warning] = rows(engine, WarningRecord)
     assert warning.state is WarningState.lifted and warning.source_ref.startswith("yjglj@anze.example.invalid,")
     assert sorted(r.outcome for r in rows(engine, CapAlertRecord)) == ["applied", "applied", "applied"]
+
+
+@pytest.mark.prefect
+@SQLITE
+def test_the_feed_poller_applies_each_new_alert_once(prefect_api, cli, engine, monkeypatch, tmp_path):
+    from flows.warning_feed import warning_feed
+
+    cli("init")
+    monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
+    monkeypatch.setenv("PARKLINK_DRILL_TIME_SCALE", "240")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for i, name in enumerate(["alert-hazmat.xml", "out-of-area.xml", "malformed.xml", "alert-hazmat.xml"]):
+        (drop / f"{i}-{name}").write_text(open(fresh(tmp_path, name), encoding="utf-8").read(), encoding="utf-8")
+    state = asyncio.run(warning_feed(source=str(drop), drill=True, return_state=True))
+    assert state.is_completed(), state.message
+    result = state.result()
+    assert [a["outcome"] for a in result.applied] == ["applied", "out_of_area", "duplicate"]
+    assert len(result.refused) == 1 and result.refused[0].startswith("2-malformed.xml:")
+    [warning] = rows(engine, WarningRecord)
+    assert result.started == [warning.id] and warning.drill and warning.state is WarningState.lifted  # run inline
+    again = asyncio.run(warning_feed(source=str(drop), drill=True, return_state=True)).result()
+    assert [a["outcome"] for a in again.applied] == ["duplicate"] * 3 and again.started == []
+    assert len(rows(engine, WarningRecord)) == 1 and len(rows(engine, CapAlertRecord)) == 2
+    unset = asyncio.run(warning_feed(return_state=True))
+    assert unset.is_completed() and "PARKLINK_CAP_FEED is not set" in unset.message
