@@ -155,3 +155,19 @@ def test_running_an_ended_warning_again_sends_nothing(prefect_api, cli, engine, 
     again = asyncio.run(warn(warning_id=ran.result.warning, drill=True, return_state=True))
     assert again.is_completed() and "ended already" in again.message
     assert len(messages(engine, ran.result.warning)) == before
+
+
+def test_a_held_drill_warning_expires_on_its_time_scale(prefect_api, cli, engine, monkeypatch):
+    cli("init")
+    now = utcnow()
+    ran = asyncio.run(run_warning(engine, monkeypatch, {"playbook": "fire", "colour": "blue", "enterprise": "qy-jh",
+                                                        "onset": now, "expires": now + timedelta(minutes=40)},
+                                  hold=True))  # 40 park minutes: 10 s at the tests' scale
+    assert ran.state.is_completed(), ran.state.message
+    assert ran.result.state is WarningState.expired
+    with session_scope(engine) as session:
+        row = get_warning(session=session, warning_id=ran.result.warning)
+        assert row.lift_reason == "expired" and 8 <= (row.lifted_at - row.raised_at).total_seconds() < 30
+    released = {r.unit for r in messages(engine, ran.result.warning) if r.message_kind == "release-end"}
+    assert released and released == {r.unit for r in messages(engine, ran.result.warning)
+                                     if r.message_kind == "standby-0"}
