@@ -60,6 +60,8 @@ def print_warning(result: WarningResult, lang: str) -> None:
         f"\n  {x.level}: {x.resource_type} × {x.quantity}" for x in short), markup=False)
     if result.incident:
         console.print(tr(lang, "promoted to response {i}", i=result.incident), markup=False)
+    if result.unreached:
+        console.print(tr(lang, "not reached: {who}", who=", ".join(result.unreached)), markup=False, soft_wrap=True)
 
 
 def print_log(engine: Engine, warning_id: str, lang: str) -> None:
