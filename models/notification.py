@@ -21,6 +21,7 @@ from models.types import UTCDateTime, enum_type, utcnow
 class ContextKind(StrEnum):
     incident = "incident"
     check = "check"
+    report = "report"  # an enterprise's report (models/intake.py): the office's duty officer is told
 
 
 def idempotency_key(*, context_kind: str, context_id: str, group: str, message_kind: str, step: int,

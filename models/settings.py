@@ -13,6 +13,9 @@
     PARKLINK_RUN_STALE_S   a lease whose heartbeat is older is lost: taken over, or resumed by the watchdog (30)
     PARKLINK_REPORTS_DIR   where the after-action report is also written as files (default: unset, no files;
                            the database holds the report and `parklink report` reads it there, on any machine)
+    PARKLINK_INTAKE_RATE   reports one enterprise may send to `POST /api/reports`, in the notation of the `limits`
+                           library: "10/minute" (default), "100/hour", "5 per 10 seconds"; more: 429 + Retry-After
+    PARKLINK_INTAKE_MAX_BODY  bytes a report's body may have (default 32768; a longer one: 413)
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.notify_settings import NotifySettings
@@ -60,6 +63,20 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
                                "this is lost")
     reports_dir: Path | None = Field(default=None, description="the after-action report is also written "
                                      "under this directory (unset: no files, the database only)")
+
+    intake_rate: str = Field(default="10/minute", description="per enterprise, `limits` notation")
+    intake_max_body: int = Field(default=32 * 1024, ge=1024, le=1024 * 1024, description="bytes per report body")
+
+    @field_validator("intake_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"`{value}`: give e.g. 10/minute, 100/hour or 5 per 10 seconds") from None
+        return value
 
     @property
     def db_url(self) -> str:

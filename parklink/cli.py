@@ -18,6 +18,7 @@ from parklink import (
     cli_notify,
     cli_park,
     cli_playbooks,
+    cli_reports,
     cli_requisitions,
 )
 from parklink.app import run, state
@@ -52,6 +53,7 @@ app.add_typer(cli_duty.app, name="duty")
 app.add_typer(cli_playbooks.app, name="playbooks")
 app.add_typer(cli_dispatch.app, name="dispatch")
 app.add_typer(cli_requisitions.app, name="requisitions")
+app.add_typer(cli_reports.app, name="reports")
 
 
 def main() -> None:

@@ -101,6 +101,17 @@ def _warning_actions(chain: list[Parsed]) -> dict:
     return {colour: list(items.values()) for colour, items in out.items()}
 
 
+def _auto_launch(chain: list[Parsed], levels: list[str]) -> tuple[dict, list[tuple[str, str]]]:
+    """The nearest file's `auto_launch` (a type's, never a level's); a level it names must be one of the type's."""
+    said = [p.model.auto_launch for p in chain if p.model.auto_launch is not None]
+    if not said:
+        return {}, []
+    auto = said[-1].model_dump()
+    errors = [(f"auto_launch.response.{i}", f"level `{lv}` is not a level of this playbook ({', '.join(levels)})")
+              for i, lv in enumerate(auto["response"]) if lv not in levels]
+    return auto, errors
+
+
 def content_hash(plan_data: dict, chain: list[Parsed]) -> str:
     body = {k: v for k, v in plan_data.items() if k not in ("content_hash", "sources")}
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode())
@@ -116,7 +127,7 @@ def _msg(err: dict) -> str:
 def _plan(pid: str, level: str, levels: list[str], chain: list[Parsed], st: State) -> tuple[ResolvedPlan | None, list]:
     """The plan of one level, or the (path, message) pairs that keep it from being complete."""
     last = {n: getattr(p.model, n) for p in chain for n in ("title_zh", "title_en", "office_unit") if getattr(p.model, n)}
-    errors: list[tuple[str, str]] = []
+    auto_launch, errors = _auto_launch(chain, levels)
     groups = []
     for key in sorted(st.active, key=lambda k: GROUP_KEYS.index(k) if k in GROUP_KEYS else 99):
         g = st.active[key]
@@ -132,7 +143,7 @@ def _plan(pid: str, level: str, levels: list[str], chain: list[Parsed], st: Stat
         "commander": st.commander, "command_post": st.command_post, **st.scalars,
         "office_unit": last.get("office_unit"), "groups": groups, "upward_reporting": st.upward,
         "stand_down": list(st.stand_down.values()), "grading": _grading(chain, level),
-        "warning_actions": _warning_actions(chain), "assessment_targets": st.targets,
+        "warning_actions": _warning_actions(chain), "auto_launch": auto_launch, "assessment_targets": st.targets,
         "chemicals": {un: dict(c.model_dump(), un=un) for un, c in _merged(chain, "chemicals").items()},
         "sources": dict(sorted(st.sources.items())),
     }
