@@ -69,13 +69,14 @@ def show(report_id: Annotated[str, typer.Argument(help="e.g. RPT-20261201-0001")
         return print_json(_plain(r))
     lang = state.lang
     notice = {None: tr(lang, "not yet"), True: tr(lang, "delivered"), False: tr(lang, "not delivered")}[r.notified]
+    loss = f"{r.loss_cny:,.0f}"
     lines = [
         tr(lang, "report {id} from {unit}: {kind}, playbook {p}", id=r.id, unit=r.enterprise, kind=_kind(r, lang),
            p=r.playbook),
         tr(lang, "occurred {at} at {lat}, {lon}; received {got}", at=local_time(r.occurred_at), lat=r.latitude,
            lon=r.longitude, got=local_time(r.received_at)),
         tr(lang, "deaths {d}, injured {i}, evacuated {e}, loss {loss} CNY, chemical {c}", d=r.deaths, i=r.injured,
-           e=r.evacuated, loss=f"{r.loss_cny:,.0f}", c=r.chemical or "—"),
+           e=r.evacuated, loss=loss, c=r.chemical or "—"),
         r.description,
         tr(lang, "state: {s}", s=tr(lang, STATE_WORDS[r.state]))
         + (f" · {r.incident_id or r.warning_id}" if r.incident_id or r.warning_id else "")

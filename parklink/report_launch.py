@@ -49,11 +49,19 @@ def launch_warning_report(engine: Engine, report_id: str, *, by: LaunchedBy, dri
         from parklink.warn_launch import launch_warning  # the warn flow's launcher (issue 13 item 1)
 
         warning_id = launch_warning(warning_of(report), drill=drill, lang=lang)
-    except BaseException as exc:
+    except ImportError as exc:
         _failed(engine, report_id, f"{exc.__class__.__name__}: {exc}")
-        if isinstance(exc, ImportError):
-            raise ParkLinkError("the warn flow is not installed (parklink.warn_launch); launch it by hand with "
-                                "`parklink warn`") from None
+        raise ParkLinkError("the warn flow is not installed (parklink.warn_launch); launch the warning by hand with "
+                            "`parklink warn`") from None
+    except ParkLinkError as exc:
+        _failed(engine, report_id, str(exc))
+        raise
+    except Exception as exc:  # noqa: BLE001 — one line for the person, the reason kept on the report
+        _failed(engine, report_id, f"{exc.__class__.__name__}: {exc}")
+        raise ParkLinkError(f"report {report_id}: the warning did not start ({exc.__class__.__name__}: {exc}); "
+                            "it stays received") from None
+    except BaseException:
+        _failed(engine, report_id, "interrupted")
         raise
     with session_scope(engine) as session:
         finish_launch(session=session, report_id=report_id, warning_id=warning_id)
