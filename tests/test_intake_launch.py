@@ -194,3 +194,22 @@ def test_reports_launch_starts_a_drill_response_linked_both_ways(prefect_api, cl
     assert report_id in incident.description
     assert cli("reports", "launch", report_id, "--drill").exit_code == 2
 
+
+
+def test_the_service_launcher_hands_warnings_on_and_records_why_a_response_could_not_start(cli, engine, monkeypatch):
+    from parklink.report_launch import auto_launcher
+    from tasks.intake.decide import Decision
+
+    assert cli("init").exit_code == 0
+    calls: list = []
+    fake_warn(monkeypatch, calls)
+    launch = auto_launcher(engine, fast_settings())
+    red = new_report(engine, colour="red")
+    launch(red, Decision(True))
+    [(request, drill, _lang)] = calls
+    assert (request.source_ref, request.colour, drill) == (red, Colour.red, False)  # automatic launches are live
+    assert (stored(engine, red).warning_id, stored(engine, red).launched_by) == ("WRN-20261201-0007", LaunchedBy.auto)
+    incident = new_report(engine)
+    launch(incident, Decision(True, "IV"))  # a live run where no channel is configured: refused before it starts
+    row = stored(engine, incident)
+    assert row.state is ReportState.received and row.incident_id is None and row.launch_error
