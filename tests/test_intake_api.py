@@ -207,3 +207,16 @@ def test_the_rate_limit_answers_429_per_enterprise(cli, engine):
         assert 1 <= int(over.headers["retry-after"]) <= 60
         assert post(url, other, body()).status_code == 202  # another enterprise has its own allowance
     assert [(e, s) for e, s, _ in logged(engine)] == [(ENTERPRISE, 202)] * 3 + [(ENTERPRISE, 429)] * 2 + [("qy-jc", 202)]
+
+
+def test_reports_sent_at_once_each_get_their_own_number(cli, engine):
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert cli("init").exit_code == 0
+    keys = [issue_key(cli, code) for code in ("qy-jh", "qy-jc", "qy-ha")]
+    with intake(engine, intake_rate="100/minute") as (url, _gw):
+        with ThreadPoolExecutor(9) as pool:
+            answers = list(pool.map(lambda i: post(url, keys[i % 3], body()), range(9)))
+    assert [a.status_code for a in answers] == [202] * 9
+    ids = sorted(a.json()["report_id"] for a in answers)
+    assert len(set(ids)) == 9 and [int(i.rsplit("-", 1)[1]) for i in ids] == list(range(1, 10))
