@@ -22,6 +22,7 @@ class ContextKind(StrEnum):
     incident = "incident"
     check = "check"
     warning = "warning"
+    report = "report"  # an enterprise's report (models/intake.py): the office's duty officer is told
 
 
 def idempotency_key(*, context_kind: str, context_id: str, group: str, message_kind: str, step: int,

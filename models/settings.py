@@ -19,6 +19,9 @@
     PARKLINK_PARK_GEOCODES the park's geocodes a CAP area may name: `141026` or `GB/T 2260=141026`, comma-separated
                            (or a JSON list); a larger division's code (141000, 140000) covers them too
     PARKLINK_CAP_FEED      the CAP feed the feed deployment polls: an Atom/RSS URL or a folder (default: unset)
+    PARKLINK_INTAKE_RATE   reports one enterprise may send to `POST /api/reports`, in the notation of the `limits`
+                           library: "10/minute" (default), "100/hour", "5 per 10 seconds"; more: 429 + Retry-After
+    PARKLINK_INTAKE_MAX_BODY  bytes a report's body may have (default 32768; a longer one: 413)
 """
 
 from __future__ import annotations
@@ -81,6 +84,20 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
         if isinstance(value, str):
             value = json.loads(value) if value.strip().startswith("[") else value.split(",")
         return [str(v).strip() for v in value if str(v).strip()]
+
+    intake_rate: str = Field(default="10/minute", description="per enterprise, `limits` notation")
+    intake_max_body: int = Field(default=32 * 1024, ge=1024, le=1024 * 1024, description="bytes per report body")
+
+    @field_validator("intake_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"`{value}`: give e.g. 10/minute, 100/hour or 5 per 10 seconds") from None
+        return value
 
     @property
     def db_url(self) -> str:

@@ -18,6 +18,7 @@ from parklink import (
     cli_notify,
     cli_park,
     cli_playbooks,
+    cli_reports,
     cli_requisitions,
     cli_warn,
 )
@@ -54,6 +55,7 @@ app.add_typer(cli_playbooks.app, name="playbooks")
 app.add_typer(cli_dispatch.app, name="dispatch")
 app.add_typer(cli_requisitions.app, name="requisitions")
 cli_warn.register(app)
+app.add_typer(cli_reports.app, name="reports")
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from models.errors import InputError
 from models.i18n import N_, localized, tr
 from models.park_store import directory_problems, import_directory, known_codes, list_liaisons, list_units
 from parklink.app import console, print_json, print_table, state
+from parklink.cli_credentials import credentials
 from parklink.i18n import kind_label
 from tasks.park_io import DIRECTORY_CSV_COLUMNS, parse_directory
 from tasks.park_io.export import csv_text, directory_document, directory_rows, yaml_text
@@ -142,3 +143,6 @@ def checks(
     from parklink.cli_checks import list_past
 
     list_past(limit=limit, json_out=json_out)
+
+
+app.command("credentials")(credentials)

@@ -40,6 +40,7 @@ PURE = [
     "tasks/duty/calendar.py", "tasks/duty/roster.py", "tasks/duty/roster_file.py", "tasks/duty/periods.py",
     "tasks/duty/ical.py", "tasks/duty/ical_export.py", "tasks/duty/ical_import.py", "tasks/duty/ical_lines.py",
     "models/duty_kinds.py", "models/warning_kinds.py", "tasks/warning/rules.py", "tasks/warning/results.py", "tasks/warning/__init__.py",
+    "tasks/intake/body.py", "tasks/intake/keys.py",
     "models/events/warning.py", "bench/duty_speed.py", "tasks/__init__.py", "tasks/grading.py", "tasks/playbook_plan.py", "tasks/siting.py", "tasks/geo.py", "tasks/assessment.py",
     "tasks/documents.py",
     "tasks/dispatch/__init__.py", "tasks/dispatch/planner.py", "tasks/dispatch/travel.py",

@@ -89,6 +89,13 @@ class CriterionPlan(Frozen):
     text_en: str
 
 
+class AutoLaunchPlan(Frozen):
+    """What an enterprise's report launches without an operator (models/playbook/schema.py AutoLaunch)."""
+
+    warning: list[Literal["blue", "yellow", "orange", "red"]] = Field(default_factory=list)
+    response: list[Literal["IV", "III", "II", "I", "single"]] = Field(default_factory=list)
+
+
 class WarningActionPlan(Frozen):
     id: str
     text_zh: str
@@ -149,6 +156,7 @@ class ResolvedPlan(Frozen):
     stand_down: list[CriterionPlan] = Field(min_length=1)
     grading: GradingPlan
     warning_actions: dict[Literal["red", "orange", "yellow", "blue"], list[WarningActionPlan]]
+    auto_launch: AutoLaunchPlan = Field(default_factory=AutoLaunchPlan)
     assessment_targets: AssessmentTargetsPlan
     chemicals: dict[str, ChemicalPlan]
     sources: dict[str, str]

@@ -101,6 +101,20 @@ def _warning_actions(chain: list[Parsed]) -> dict:
     return {colour: list(items.values()) for colour, items in out.items()}
 
 
+def _auto_launch(chain: list[Parsed]) -> dict:
+    """The nearest file's `auto_launch` (a type's, never a level's)."""
+    said = [p.model.auto_launch for p in chain if p.model.auto_launch is not None]
+    return said[-1].model_dump() if said else {}
+
+
+def _auto_launch_levels(chain: list[Parsed], scheme: str, wanted: list[str]) -> list[Issue]:
+    """A level `auto_launch.response` names must be one of the type's levels."""
+    return [_issue(parsed, "auto_launch", f"level `{lvl}` does not belong to a {scheme} playbook (levels: "
+                   f"{', '.join(wanted)})", path=f"auto_launch.response.{i}")
+            for parsed in chain if parsed.model.auto_launch is not None
+            for i, lvl in enumerate(parsed.model.auto_launch.response) if lvl not in wanted]
+
+
 def content_hash(plan_data: dict, chain: list[Parsed]) -> str:
     body = {k: v for k, v in plan_data.items() if k not in ("content_hash", "sources")}
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode())
@@ -132,7 +146,7 @@ def _plan(pid: str, level: str, levels: list[str], chain: list[Parsed], st: Stat
         "commander": st.commander, "command_post": st.command_post, **st.scalars,
         "office_unit": last.get("office_unit"), "groups": groups, "upward_reporting": st.upward,
         "stand_down": list(st.stand_down.values()), "grading": _grading(chain, level),
-        "warning_actions": _warning_actions(chain), "assessment_targets": st.targets,
+        "warning_actions": _warning_actions(chain), "auto_launch": _auto_launch(chain), "assessment_targets": st.targets,
         "chemicals": {un: dict(c.model_dump(), un=un) for un, c in _merged(chain, "chemicals").items()},
         "sources": dict(sorted(st.sources.items())),
     }
@@ -167,6 +181,7 @@ def resolve_playbook(pid: str, files: dict[str, Parsed], quiet: set[str] = froze
                 issues.append(_issue(parsed, "levels", f"level `{lvl}` does not belong to a {scheme} playbook "
                                      f"(levels: {', '.join(wanted)}); remove it or change `level_scheme`",
                                      path=f"levels.{lvl}"))
+    issues += _auto_launch_levels(chain, scheme, wanted)
     missing = [lvl for lvl in wanted if lvl not in present]
     if missing:
         issues.append(_issue(leaf, "levels" if "levels" in leaf.source.data else "id",

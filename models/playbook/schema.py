@@ -9,7 +9,8 @@ validator can report them beside the rest. `playbook_json_schema()` is what edit
     ├── base fields (Overlay): commander, command_post, isolation_radius_m,
     │   requisition_approval_threshold_cny, groups{key: GroupSpec}, upward_reporting, stand_down[],
     │   assessment_targets
-    ├── id, extends, abstract, title_zh/en, level_scheme, office_unit, grading, warning_actions, chemicals
+    ├── id, extends, abstract, title_zh/en, level_scheme, office_unit, grading, warning_actions, auto_launch,
+    │   chemicals
     └── levels{IV|III|II|I|single: Overlay}
 """
 
@@ -160,6 +161,28 @@ class WarningActions(Strict):
     blue: list[WarningAction] = Field(default_factory=list)
 
 
+class AutoLaunch(Strict):
+    """What an enterprise's report launches by itself (issue 13 item 5); empty lists: an operator decides.
+
+    `warning`: the colours of a warning report that start the `warn` flow at once; `response`: the response levels
+    (as the playbook's grading gives them for an incident report) that start `respond` at once. A type sets it
+    once, at the top of its file (the nearest file of an `extends` chain that says it wins); never per level.
+    """
+
+    warning: list[Literal["blue", "yellow", "orange", "red"]] = Field(
+        default_factory=list, description="warning colours launched without an operator, e.g. [orange, red]")
+    response: list[Level] = Field(default_factory=list,
+                                  description="response levels launched without an operator, e.g. [I, II]")
+
+    @field_validator("warning", "response")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        twice = sorted({v for v in value if value.count(v) > 1})
+        if twice:
+            raise ValueError(f"listed twice: {', '.join(twice)}")
+        return value
+
+
 class Chemical(Strict):
     """ERG table 1 small-spill distances for one UN number."""
 
@@ -218,6 +241,8 @@ class PlaybookFile(Overlay):
     office_unit: str | None = Field(default=None, description="the leading-group office (escalation's last resort)")
     grading: Grading | None = None
     warning_actions: WarningActions | None = None
+    auto_launch: AutoLaunch | None = Field(default=None, description="what an enterprise's report launches "
+                                           "without an operator (default: nothing, an operator decides)")
     chemicals: dict[str, Chemical] = Field(default_factory=dict, description="UN number (e.g. `UN1017`) → distances")
     levels: dict[Level, Overlay] = Field(default_factory=dict)
 

@@ -5,6 +5,7 @@
     GET  /api/ack/{token}         JSON: the notification's state
     POST /api/ack/{token}         JSON {"eta_min": int|null, "note": str|null}: records it
     GET  /healthz
+    POST /api/reports             an enterprise's report, with its key (tasks/web/intake_app.py)
 
 A forged, altered, expired or already-used token, one for a message never delivered, a finished check or a
 stood-down incident gets a clear page (or JSON) with a 4xx status and changes nothing (tasks/notify/ack.py).
@@ -33,6 +34,8 @@ from models.types import local_time
 from tasks.notify.ack import MAX_ETA_MIN, MAX_NOTE, AckRefused, Refusal, acknowledge, inspect
 from tasks.web.guard import DEFAULT_MAX_BODY as MAX_BODY
 from tasks.web.guard import Guard, same_origin
+from tasks.web.intake_app import PATH as INTAKE_PATH
+from tasks.web.intake_app import Launcher, add_intake_routes
 
 # On every response (tasks/web/guard.py). `same-origin`: the page's own POST carries its Origin (with
 # `no-referrer` a browser sends `Origin: null`), and no other site ever sees a link's token in a Referer.
@@ -114,8 +117,9 @@ def _cross_origin() -> AckRefused:
     return AckRefused(Refusal.cross_origin, "refused: this form was not sent from the acknowledgement page")
 
 
-def create_app(engine: Engine, settings) -> Guard:
-    """The service as an ASGI app, its every response guarded (tasks/web/guard.py)."""
+def create_app(engine: Engine, settings, *, on_report: Launcher | None = None) -> Guard:
+    """The service as an ASGI app, its every response guarded (tasks/web/guard.py); `on_report` launches the
+    enterprise reports a playbook auto-launches (none given: every report waits for an operator)."""
     app = FastAPI(title="ParkLink acknowledgements", docs_url=None, redoc_url=None, openapi_url=None)
     pages = Pages()
 
@@ -155,8 +159,10 @@ def create_app(engine: Engine, settings) -> Guard:
         return pages.done(lang, row)
 
     _api_routes(app, engine, settings)
+    app.state.intake = add_intake_routes(app, engine, settings, on_report=on_report)
     too_large = tr(settings.lang, "The form is too long (over {size} bytes); nothing was recorded.", size=MAX_BODY)
-    return Guard(app, headers=HEADERS, max_body=MAX_BODY, too_large=too_large)
+    return Guard(app, headers=HEADERS, max_body=MAX_BODY, too_large=too_large,
+                 max_body_for={INTAKE_PATH: settings.intake_max_body})
 
 
 def _api_routes(app: FastAPI, engine: Engine, settings) -> None:

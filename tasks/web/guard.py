@@ -44,9 +44,11 @@ def same_origin(request: Request, base_url: str | None) -> bool:
 
 
 class Guard:
-    def __init__(self, app, *, headers: dict[str, str], max_body: int = DEFAULT_MAX_BODY, too_large: str = ""):
-        """`too_large`: the line a person reads on a refused page (/api/ paths get JSON)."""
-        self.app, self.max_body = app, max_body
+    def __init__(self, app, *, headers: dict[str, str], max_body: int = DEFAULT_MAX_BODY, too_large: str = "",
+                 max_body_for: dict[str, int] | None = None):
+        """`too_large`: the line a person reads on a refused page (/api/ paths get JSON); `max_body_for`: a
+        path's own bound (e.g. the report intake's longer bodies), else `max_body`."""
+        self.app, self.max_body, self.max_body_for = app, max_body, dict(max_body_for or {})
         self.too_large = too_large or f"request body over {max_body} bytes"
         self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         self._names = {k for k, _ in self.headers}
@@ -61,9 +63,10 @@ class Guard:
                 message = {**message, "headers": kept + self.headers}
             await send(message)
 
+        limit = self.max_body_for.get(scope.get("path", ""), self.max_body)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            return await self._too_large(scope, send_guarded)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return await self._too_large(scope, send_guarded, limit)
         chunks, size, more = [], 0, True
         while more:
             message = await receive()
@@ -72,8 +75,8 @@ class Guard:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             more = message.get("more_body", False)
-            if size > self.max_body:
-                return await self._too_large(scope, send_guarded)
+            if size > limit:
+                return await self._too_large(scope, send_guarded, limit)
         body, replayed = b"".join(chunks), False
 
         async def replay():
@@ -85,9 +88,9 @@ class Guard:
 
         await self.app(scope, replay, send_guarded)
 
-    async def _too_large(self, scope, send) -> None:
+    async def _too_large(self, scope, send, limit: int) -> None:
         if scope.get("path", "").startswith("/api/"):
-            message = f"request body over {self.max_body} bytes"
+            message = f"request body over {limit} bytes"
             payload = json.dumps({"ok": False, "error": "too_large", "message": message}).encode()
             kind = b"application/json"
         else:
