@@ -119,11 +119,14 @@ def launch(
     if report.kind is ReportKind.warning:
         if level is not None:
             raise InputError("--level goes with an incident report; this is a warning report", exit_code=2)
-        warning_id = launch_warning_report(state.engine, report_id, by=LaunchedBy.operator, drill=drill, lang=state.lang)
-        if json_out:
-            return print_json({"report": report_id, "warning": warning_id})
-        return console.print(tr(state.lang, "report {id}: warning {w} launched", id=report_id, w=warning_id),
-                             markup=False)
+        from parklink.cli_warn import follow_warning
+
+        warning_id = launch_warning_report(state.engine, report_id, by=LaunchedBy.operator, drill=drill,
+                                           lang=state.lang, start=False)
+        if not json_out:
+            console.print(tr(state.lang, "report {id}: warning {w} launched", id=report_id, w=warning_id),
+                          markup=False)
+        return follow_warning(warning_id, drill=drill, json_out=json_out, extra={"report": report_id})
     _launch_incident(report, level, drill, json_out, start_incident)
 
 

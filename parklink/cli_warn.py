@@ -120,7 +120,7 @@ def _from_cap(source: str, playbook: str | None, *, drill: bool, hold: bool, tim
                         lang=state.lang, time_scale=time_scale)
     if applied.new:
         return _follow(applied.warning_id, drill=drill, people=people, hold=hold, json_out=json_out,
-                       cap=applied.as_dict())
+                       extra={"cap": applied.as_dict()})
     if json_out:
         return print_json({"cap": applied.as_dict(), "warning": applied.warning_id})
     console.print(tr(state.lang, "CAP alert {k}: {o}{w}{c}{r}", k=applied.key, o=applied.outcome.value,
@@ -129,7 +129,12 @@ def _from_cap(source: str, playbook: str | None, *, drill: bool, hold: bool, tim
                      r=f": {applied.reason}" if applied.reason else ""), markup=False, soft_wrap=True)
 
 
-def _follow(warning_id: str, *, drill: bool, people, hold: bool, json_out: bool, cap: dict | None = None) -> None:
+def follow_warning(warning_id: str, *, drill: bool, json_out: bool, extra: dict | None = None) -> None:
+    """Run a warning already written (an enterprise's warning report launched by hand) and follow it here."""
+    _follow(warning_id, drill=drill, people=None, hold=False, json_out=json_out, extra=extra)
+
+
+def _follow(warning_id: str, *, drill: bool, people, hold: bool, json_out: bool, extra: dict | None = None) -> None:
     engine_manager.ensure(state.settings)
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     flow_state, result = asyncio.run(run_and_follow(state.engine, warning_id, drill=drill, people=people, hold=hold,
@@ -138,7 +143,7 @@ def _follow(warning_id: str, *, drill: bool, people, hold: bool, json_out: bool,
         raise InputError(f"the warning run ended {flow_state.type.value}: {flow_state.message}")
     result = result.model_copy(update={"run_state": flow_state.type.value})
     if json_out:
-        print_json({**result_json(result), **({"cap": cap} if cap else {})})
+        print_json({**result_json(result), **(extra or {})})
     else:
         print_warning(result, state.lang)
     if not flow_state.is_completed():

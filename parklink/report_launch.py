@@ -40,7 +40,8 @@ def _failed(engine: Engine, report_id: str, error: str) -> None:
         launch_failed(session=session, report_id=report_id, error=error[:2000])
 
 
-def launch_warning_report(engine: Engine, report_id: str, *, by: LaunchedBy, drill: bool, lang: str) -> str:
+def launch_warning_report(engine: Engine, report_id: str, *, by: LaunchedBy, drill: bool, lang: str,
+                          start: bool = True) -> str:
     with session_scope(engine) as session:
         if get_report(session=session, report_id=report_id).kind is not ReportKind.warning:
             raise ParkLinkError(f"report {report_id} is an incident report; it launches `respond`")
@@ -48,7 +49,7 @@ def launch_warning_report(engine: Engine, report_id: str, *, by: LaunchedBy, dri
     try:
         from parklink.warn_launch import launch_warning  # the warn flow's launcher (issue 13 item 1)
 
-        warning_id = launch_warning(warning_of(report), drill=drill, lang=lang)
+        warning_id = launch_warning(warning_of(report), drill=drill, lang=lang, start=start)
     except ImportError as exc:
         _failed(engine, report_id, f"{exc.__class__.__name__}: {exc}")
         raise ParkLinkError("the warn flow is not installed (parklink.warn_launch); launch the warning by hand with "
