@@ -136,3 +136,25 @@ def test_the_feed_poller_applies_each_new_alert_once(prefect_api, cli, engine, m
     assert len(rows(engine, WarningRecord)) == 1 and len(rows(engine, CapAlertRecord)) == 2
     unset = asyncio.run(warning_feed(return_state=True))
     assert unset.is_completed() and "PARKLINK_CAP_FEED is not set" in unset.message
+
+
+@SQLITE
+def test_an_alert_and_a_feed_are_fetched_over_http(cli, engine, tmp_path):
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from tasks.web.serving import serve_in_thread
+
+    cli("init")
+    alert = open(fresh(tmp_path, "out-of-area.xml"), "rb").read()
+    app = Starlette(routes=[Route("/alert.xml", lambda request: Response(alert, media_type="application/cap+xml")),
+                            Route("/gone.xml", lambda request: Response("", status_code=404))])
+    with serve_in_thread(app, name="alert server") as url:
+        out = cli("warn", "--cap", f"{url}/alert.xml", "--drill", "--json")
+        assert out.exit_code == 0, out.stderr
+        assert json.loads(out.stdout)["cap"]["outcome"] == "out_of_area"
+        gone = cli("warn", "--cap", f"{url}/gone.xml", "--drill")
+    assert gone.exit_code == 2 and "gone.xml: could not be fetched (HTTP 404); check the URL" in gone.stderr
+    assert len(gone.stderr.strip().splitlines()) == 1
+    assert [r.outcome for r in rows(engine, CapAlertRecord)] == ["out_of_area"]

@@ -70,9 +70,13 @@ def read_source(source: str, settings, client: httpx.Client | None = None) -> tu
                         if len(data) > 8 * MAX_BYTES:
                             raise InputError(f"{source}: over 8 MiB; not a CAP alert or feed", exit_code=2)
                     return data, source
-        except httpx.HTTPError as exc:
-            raise InputError(f"{source}: could not be fetched ({exc.__class__.__name__}: {exc}); check the URL",
+        except httpx.HTTPStatusError as exc:
+            raise InputError(f"{source}: could not be fetched (HTTP {exc.response.status_code}); check the URL",
                              exit_code=2) from None
+        except httpx.HTTPError as exc:
+            why = str(exc).splitlines()[0] if str(exc) else ""
+            raise InputError(f"{source}: could not be fetched ({exc.__class__.__name__}{': ' + why if why else ''}); "
+                             "check the URL", exit_code=2) from None
     path = Path(source)
     try:
         return read_bytes(path, shown=path.name, limit=MAX_BYTES), path.name
