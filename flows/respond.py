@@ -27,6 +27,7 @@ from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
+from flows.drill_env import own_drill
 from models.db import session_scope
 from models.drill import DrillPeople
 from models.errors import InputError
@@ -36,7 +37,7 @@ from models.playbook import GroupPlan, PlaybookSet, ResolvedPlan
 from models.report_store import last_report_seq
 from models.settings import Lang
 from models.types import utcnow
-from tasks.drill.environment import DrillEnvironment, drill_environment
+from tasks.drill.environment import DrillEnvironment
 from tasks.response.assessing import assessment_step
 from tasks.response.closing import give_back_step, record_level_change, release_needs_step, stand_down_step
 from tasks.response.dispatching import dispatch
@@ -49,7 +50,7 @@ from tasks.response.phases.upward import due_at
 from tasks.response.results import DispatchResult, GroupResult, Opened, ResponseResult, WorkKey, WorkKind
 from tasks.response.run import Run
 from tasks.response.run_claim import LeaseLost, RunLease, run_lease
-from tasks.response.runtime import close_http_client, db, drill_of, library, run_settings
+from tasks.response.runtime import close_http_client, db, library, run_settings
 from tasks.response.upward import upward_report
 
 POLL_S = 0.5
@@ -245,12 +246,8 @@ async def _drill_or_live(opened: Opened, report: IncidentReport, people: DrillPe
     tracker = Tracker()
     async with AsyncExitStack() as stack:
         try:
-            gateway = None
-            if opened.run.drill:
-                gateway = await stack.enter_async_context(drill_environment(
-                    db(), run_settings(opened.run.lang), time_scale=opened.run.time_scale, own_ack=True,
-                    **(people or DrillPeople()).options()))
-                stack.enter_context(drill_of(opened.run.incident_id, gateway.overrides))
+            gateway = await own_drill(stack, opened.run.incident_id, drill=opened.run.drill, lang=opened.run.lang,
+                                      time_scale=opened.run.time_scale, people=people)
             return await _run(opened, report, tracker, hold=hold, consumed=consumed, gateway=gateway,
                               check=lease.check)
         except LeaseLost as lost:

@@ -25,6 +25,7 @@ from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
+from flows.drill_env import own_drill
 from flows.respond import Tracker
 from flows.warn_loop import WarningLoop
 from models.db import session_scope
@@ -33,8 +34,7 @@ from models.errors import InputError
 from models.settings import Lang
 from models.warning_kinds import WarningRequest
 from models.warning_store import set_flow_run
-from tasks.drill.environment import drill_environment
-from tasks.response.runtime import close_http_client, db, drill_of, run_settings
+from tasks.response.runtime import close_http_client, db
 from tasks.warning.opening import OpenedWarning, open_warning
 
 POLL_S = 0.5
@@ -92,12 +92,8 @@ async def warn(request: WarningRequest | None = None, warning_id: str | None = N
     tracker = Tracker()
     async with AsyncExitStack() as stack:
         try:
-            gateway = None
-            if opened.run.drill:
-                gateway = await stack.enter_async_context(drill_environment(
-                    db(), run_settings(opened.run.lang), time_scale=opened.run.time_scale, own_ack=True,
-                    **(people or DrillPeople()).options()))
-                stack.enter_context(drill_of(opened.run.warning_id, gateway.overrides))
+            gateway = await own_drill(stack, opened.run.warning_id, drill=opened.run.drill, lang=opened.run.lang,
+                                      time_scale=opened.run.time_scale, people=people)
             await _name_the_run(opened)
             loop = WarningLoop(opened, tracker)
             result = await loop.go(ends_by_itself=opened.run.drill and not hold, poll_s=POLL_S)

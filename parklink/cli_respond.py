@@ -38,6 +38,17 @@ def _check_count(name: str, value: float | None) -> None:
         raise InputError(f"--{name} {value:g}: cannot be negative", exit_code=2)
 
 
+def parse_at(at: str | None) -> tuple[float | None, float | None]:
+    """`--at LAT,LON` as (latitude, longitude), or (None, None); InputError (exit 2) naming the option."""
+    if at is None:
+        return None, None
+    try:
+        position = Position.parse(at)
+    except PositionError as exc:
+        raise InputError(f"--at {exc}", exit_code=2) from None
+    return position.latitude, position.longitude
+
+
 def build_report(*, playbook: str, level: str | None, enterprise: str | None, at: str | None, chemical: str | None,
                  deaths: int, injured: int, loss: float, evacuated: int, description: str, incident_id: str | None,
                  wind_from: float) -> IncidentReport:
@@ -61,13 +72,7 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
                          exit_code=2)
     if (enterprise is None) == (at is None):
         raise InputError("say where: give --enterprise CODE or --at LAT,LON (one of them)", exit_code=2)
-    lat = lon = None
-    if at is not None:
-        try:
-            position = Position.parse(at)
-        except PositionError as exc:
-            raise InputError(f"--at {exc}", exit_code=2) from None
-        lat, lon = position.latitude, position.longitude
+    lat, lon = parse_at(at)
     if enterprise is not None:
         with session_scope(state.engine) as session:
             unit = session.get(Unit, enterprise)

@@ -23,13 +23,12 @@ import typer
 from models.db import session_scope
 from models.errors import InputError
 from models.i18n import tr
-from models.position import Position, PositionError
 from models.warning import ChangeKind
 from models.warning_kinds import Colour, WarningRequest
 from models.warning_store import get_warning, list_warnings, request_change
 from parklink import engine as engine_manager
 from parklink.app import console, err_console, print_json, print_table, state
-from parklink.cli_respond import drill_people
+from parklink.cli_respond import drill_people, parse_at
 from parklink.warn_view import print_warning, result_json, run_and_follow
 from tasks.warning.opening import new_warning
 from tasks.warning.readback import read_back
@@ -56,13 +55,7 @@ def _time(value: str | None, name: str) -> datetime | None:
 
 def _request(*, playbook: str, colour: Colour, at: str | None, enterprise: str | None, onset: str | None,
              expires: str | None, text: str) -> WarningRequest:
-    lat = lon = None
-    if at is not None:
-        try:
-            position = Position.parse(at)
-        except PositionError as exc:
-            raise InputError(f"--at {exc}", exit_code=2) from None
-        lat, lon = position.latitude, position.longitude
+    lat, lon = parse_at(at)
     try:
         return WarningRequest(playbook=playbook, colour=colour, latitude=lat, longitude=lon, enterprise=enterprise,
                               onset=_time(onset, "onset"), expires=_time(expires, "expires"), text=text)

@@ -120,6 +120,9 @@ def test_the_feed_poller_applies_each_new_alert_once(prefect_api, cli, engine, m
     cli("init")
     monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
     monkeypatch.setenv("PARKLINK_DRILL_TIME_SCALE", "240")
+    # no worker serves this session's server (another test may have deployed warn/warning there): the poll runs
+    # the new warning itself, as where that deployment is missing
+    monkeypatch.setattr("flows.warning_feed.WARN_DEPLOYMENT", "warn/not-deployed-here")
     drop = tmp_path / "drop"
     drop.mkdir()
     for i, name in enumerate(["alert-hazmat.xml", "out-of-area.xml", "malformed.xml", "alert-hazmat.xml"]):

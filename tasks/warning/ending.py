@@ -84,18 +84,21 @@ async def release_standby(run: WarningRun, units: list[str], seq: int | str, *, 
 
 @task(name="stand down actions", cache_policy=NO_CACHE)
 async def stand_down_actions(run: WarningRun, actions: list[ColouredAction], seq: int | str, *,
-                             state: WarningState | None = None, lowered_to: Colour | None = None) -> list[str]:
-    """Tell each owner of an action no longer needed that it is stood down; the actions' ids."""
+                             state: WarningState | None = None, lowered_to: Colour | None = None) -> int:
+    """Tell each owner of an action no longer needed that it is stood down; how many were messaged."""
     settings = run.settings()
     engine = db(settings)
+    told = 0
     for coloured in actions:
         text = render_file(settings.templates_dir, "warning-action", run.lang, context(
             run, settings, engine, action=coloured.action.model_dump(), stood_down=True,
             **_reason(run, state, lowered_to)))
-        await send_wave(engine, context_kind=ContextKind.warning, context_id=run.warning_id,
-                        group=f"action:{coloured.id}", units=[coloured.action.owner],
-                        message=Message(f"stand-down-{seq}", text), settings=settings, client=http_client(settings))
-    return [a.id for a in actions]
+        rows = await send_wave(engine, context_kind=ContextKind.warning, context_id=run.warning_id,
+                               group=f"action:{coloured.id}", units=[coloured.action.owner],
+                               message=Message(f"stand-down-{seq}", text), settings=settings,
+                               client=http_client(settings))
+        told += sum(r.delivered_at is not None for r in rows)
+    return told
 
 
 @task(name="end warning", cache_policy=NO_CACHE)
