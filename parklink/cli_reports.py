@@ -23,7 +23,7 @@ from models.incident_report import check_time_scale
 from models.intake import EnterpriseReport, LaunchedBy, ReportKind, ReportState
 from models.intake_store import dismiss_report, get_report, launch_failed, list_reports
 from models.types import local_time
-from parklink.app import console, err_console, print_json, print_table, state
+from parklink.app import console, print_json, print_table, state
 
 app = typer.Typer(help="企业报送 (reports from enterprises): list, show, launch, dismiss.", no_args_is_help=True)
 
@@ -132,8 +132,7 @@ def launch(
 
 def _launch_incident(report: EnterpriseReport, level: str | None, drill: bool, json_out: bool, start_incident) -> None:
     from parklink import engine as engine_manager
-    from parklink.cli_respond import EXIT_UNREACHED, _run, drill_people, ui_link
-    from parklink.respond_view import print_result, unreached_line
+    from parklink.cli_respond import _run, drill_people, print_outcome
     from tasks.response.launch import require_live
     from tasks.response.results import ResponseResult
     from tasks.response.runtime import library
@@ -159,13 +158,4 @@ def _launch_incident(report: EnterpriseReport, level: str | None, drill: bool, j
     from parklink.report_launch import record_flow_run
 
     record_flow_run(state.engine, report.id, result.flow_run_id)
-    result = result.model_copy(update={"state": flow_state.type.value, "ui_url": ui_link(result.flow_run_id)})
-    if json_out:
-        print_json({"report": report.id, **result.model_dump(mode="json")})
-    else:
-        print_result(result, state.lang)
-    if not flow_state.is_completed():
-        raise typer.Exit(1)
-    if not result.reached_everyone:
-        err_console.print(f"Error: {unreached_line(result, state.lang)}", markup=False, soft_wrap=True)
-        raise typer.Exit(EXIT_UNREACHED)
+    print_outcome(flow_state, result, json_out, extra={"report": report.id})

@@ -198,9 +198,15 @@ def respond_command(
                                               json_out))
     if not isinstance(result, ResponseResult):
         raise InputError(f"the run ended {flow_state.type.value}: {flow_state.message}")
+    print_outcome(flow_state, result, json_out)
+
+
+def print_outcome(flow_state, result: ResponseResult, json_out: bool, extra: dict | None = None) -> None:
+    """A response run's end as the operator sees it: its result (JSON with `extra`, or tables), and the exit code —
+    1 the run failed, 3 it completed with someone not reached (named on stderr)."""
     result = result.model_copy(update={"state": flow_state.type.value, "ui_url": ui_link(result.flow_run_id)})
     if json_out:
-        print_json(result.model_dump(mode="json"))
+        print_json({**(extra or {}), **result.model_dump(mode="json")})
     else:
         print_result(result, state.lang)
     if not flow_state.is_completed():

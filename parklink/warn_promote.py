@@ -16,7 +16,7 @@ from models.warning import WarningRecord
 from models.warning_kinds import WarningState
 from models.warning_store import finish, set_incident
 from parklink.app import state
-from parklink.cli_respond import respond_command
+from parklink.cli_respond import build_report, respond_command
 
 
 def promote(row: WarningRecord, *, level: str | None, at: str | None, enterprise: str | None, chemical: str | None,
@@ -33,8 +33,6 @@ def promote(row: WarningRecord, *, level: str | None, at: str | None, enterprise
     with session_scope(state.engine) as session:
         incident_id = next_incident_id(session=session)
     description = tr(state.lang, "{text} (promoted from warning {id})", text=row.text, id=row.id).strip()
-    from parklink.cli_respond import build_report
-
     # every check `respond` makes, before the warning is marked: a refused promotion changes nothing
     build_report(playbook=row.playbook_id, level=level, enterprise=enterprise, at=at, chemical=chemical,
                  deaths=deaths, injured=injured, loss=0.0, evacuated=evacuated, description=description,

@@ -64,12 +64,12 @@ def read_source(source: str, settings, client: httpx.Client | None = None) -> tu
             with (client or httpx.Client(timeout=settings.notify_timeout_s, follow_redirects=True)) as http:
                 with http.stream("GET", source) as response:
                     response.raise_for_status()
-                    data = b""
+                    data = bytearray()
                     for chunk in response.iter_bytes():
                         data += chunk
                         if len(data) > 8 * MAX_BYTES:
                             raise InputError(f"{source}: over 8 MiB; not a CAP alert or feed", exit_code=2)
-                    return data, source
+                    return bytes(data), source
         except httpx.HTTPStatusError as exc:
             raise InputError(f"{source}: could not be fetched (HTTP {exc.response.status_code}); check the URL",
                              exit_code=2) from None

@@ -23,7 +23,7 @@ from models.events.warning import colour_text
 from models.i18n import N_, tr
 from models.notification import ContextKind
 from models.warning_kinds import Colour, WarningState
-from models.warning_store import finish
+from models.warning_store import finish, get_warning
 from tasks.notify.escalation import send_wave
 from tasks.notify.texts import Message
 from tasks.response.runtime import db, http_client, render_file
@@ -50,7 +50,8 @@ def switch_duty(run: WarningRun, on: bool) -> bool:
                                                               DutyEvent.source_id == run.warning_id)).first()
                 if exists is None:
                     add_record(session=session, record=DutyEvent(
-                        kind=PeriodKind.warning, starts_at=run_start(run), source_id=run.warning_id,
+                        kind=PeriodKind.warning, starts_at=get_warning(session=session, warning_id=run.warning_id).raised_at,
+                        source_id=run.warning_id,
                         reason=f"{run.warning_id} {run.colour.value} {run.playbook}"[:200]))
             else:
                 lift_event(session=session, kind=PeriodKind.warning, source_id=run.warning_id)
@@ -58,12 +59,6 @@ def switch_duty(run: WarningRun, on: bool) -> bool:
             key=run.key("duty", "on" if on else "off"), actor=SYSTEM, payload=DutySwitched(on=on, drill=run.drill))])
     return on
 
-
-def run_start(run: WarningRun):
-    from models.warning_store import get_warning
-
-    with session_scope(db()) as session:
-        return get_warning(session=session, warning_id=run.warning_id).raised_at
 
 
 @task(name="release standby", cache_policy=NO_CACHE)

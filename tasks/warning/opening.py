@@ -42,7 +42,6 @@ class OpenedWarning:
     linked_units: list[str]
     position: Position | None
     office: str
-    created: bool  # kept for readers; the run always starts from the record
     finished: WarningResult | None = None  # the warning had ended: what it did, read back
 
 
@@ -127,5 +126,5 @@ def open_warning(request: WarningRequest | dict | None, warning_id: str | None, 
 
         finished = read_back(engine, run.warning_id)
     return OpenedWarning(run=run, plans=plans, lowest_level_units=level_units(plans[0], run.enterprise),
-                         linked_units=linked, position=position, office=settings.office_unit, created=True,
+                         linked_units=linked, position=position, office=settings.office_unit,
                          finished=finished)
