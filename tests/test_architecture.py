@@ -13,6 +13,7 @@ import re
 import pytest
 
 from tests.conftest import REPO
+from tests.source_tree import parse_file
 
 LAYERS = ["parklink", "flows", "tasks", "models"]  # each may import only those to its right
 PACKAGES = ["models", "tasks", "flows", "parklink", "bench"]
@@ -65,7 +66,7 @@ TOO_LONG_FOR_NOW: set[str] = set()
 
 def imports(path, top: bool = True) -> set[str]:
     """Every module the file imports, wherever the import statement is."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse_file(path)
     out = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -81,7 +82,7 @@ def modules(*packages: str) -> list[str]:
 
 def says_it_is_pure(module: str) -> bool:
     """Its docstring's first line calls it pure, or a sentence of the docstring begins with "Pure"."""
-    doc = ast.get_docstring(ast.parse((REPO / module).read_text(encoding="utf-8"))) or ""
+    doc = ast.get_docstring(parse_file(REPO / module)) or ""
     first = doc.partition("\n")[0]
     return bool(re.search(r"\bpure\b", first, re.IGNORECASE) or re.search(r"(?:^|[.!?]\s+|\n\s*)Pure\b", doc))
 

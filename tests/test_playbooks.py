@@ -22,6 +22,7 @@ from models.playbook import (
 from models.playbook.schema import playbook_json_schema
 from models.safe_yaml import load_yaml_file
 from models.templating import FILE_CONTEXT, check_template_file, render_text, sandbox, template_names
+from tests.source_tree import parse_file
 
 REPO = Path(__file__).resolve().parent.parent
 PLAYBOOKS = REPO / "playbooks"
@@ -216,7 +217,7 @@ def test_shipped_templates_exist_in_both_languages_and_render():
 def test_pure_modules_import_neither_prefect_nor_a_session():
     for path in [*(REPO / "models" / "playbook").glob("*.py"), REPO / "tasks" / "grading.py",
                  REPO / "tasks" / "playbook_plan.py", REPO / "models" / "templating.py"]:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parse_file(path)
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not any(n.startswith(("prefect", "sqlmodel", "sqlalchemy", "models.db")) for n in names), path

@@ -7,13 +7,14 @@ import ast
 import pytest
 
 from tests.conftest import REPO
+from tests.source_tree import parse_file
 
 UNTYPED = {"dict", "list", "Any", "object", "tuple"}
 THIN = sorted(str(p.relative_to(REPO)) for folder in ("flows", "tasks/response") for p in (REPO / folder).rglob("*.py"))
 
 
 def tasks_in(path) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse_file(path)
     return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
             and any(ast.unparse(d).split("(")[0] in ("task", "prefect.task") for d in n.decorator_list)]
 
@@ -32,7 +33,7 @@ def test_every_task_returns_a_typed_result():
 
 @pytest.mark.parametrize("module", THIN)
 def test_flows_and_response_tasks_query_only_through_store_functions(module):
-    tree = ast.parse((REPO / module).read_text(encoding="utf-8"))
+    tree = parse_file(REPO / module)
     inline = [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.Call) and (
         (isinstance(n.func, ast.Name) and n.func.id in ("select", "update", "delete", "text")) or
         (isinstance(n.func, ast.Attribute) and n.func.attr in ("exec", "execute", "query", "get", "add", "add_all")

@@ -21,6 +21,7 @@ from babel.util import pathmatch
 
 from models.i18n import CATALOGUE, Msg, Yuan, both, gettext, localized, tr, trc
 from tests.conftest import REPO
+from tests.source_tree import parse_file, parse_source
 
 KEYWORDS = ["tr:2", "trc:2c,3", "N_", "NC_:1c,2", "Msg", "both", "_"]  # the Makefile's KEYWORDS say the same
 CODE = ("models", "tasks", "flows", "parklink")
@@ -92,7 +93,7 @@ def _fields(text: str) -> set[str]:
 def _calls(path: Path):
     """(line, (context, msgid)) of every keyword call with literal arguments, as the AST sees them."""
     specs = parse_keywords(KEYWORDS)
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse_file(path)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in specs:
             spec = specs[node.func.id] or (1,)
             context = next((i[0] for i in spec if isinstance(i, tuple)), None)
@@ -143,7 +144,7 @@ def inline_pairs(path: Path) -> list[str]:
     """Where `path` still pairs a Chinese text with an English one, or picks a text by testing the language."""
     source = path.read_text(encoding="utf-8")
     found = [f"{n}: {line.strip()}" for n, line in enumerate(source.splitlines(), 1) if LANG_TEST.search(line)]
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parse_source(source)):
         runs = []
         if isinstance(node, ast.Call):
             runs.append(node.args)
