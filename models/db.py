@@ -17,7 +17,8 @@ from models.errors import ParkLinkError
 
 # Every module that defines tables; create_schema imports them so the metadata is complete.
 TABLE_MODULES = ["models.directory", "models.inventory", "models.dispatch", "models.notification", "models.incident",
-                 "models.run_lease", "models.duty", "models.liaison_check", "models.warning", "models.cap_alert", "models.intake"]
+                 "models.run_lease", "models.duty", "models.liaison_check", "models.warning", "models.cap_alert", "models.intake",
+                 "models.action"]
 
 _engines: dict[str, Engine] = {}
 

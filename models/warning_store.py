@@ -12,39 +12,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from models.day_ids import insert_numbered, next_day_id
 from models.errors import InputError, NotFound
-from models.types import SHANGHAI, utcnow
+from models.types import utcnow
 from models.warning import ChangeKind, WarningChange, WarningRecord
 from models.warning_kinds import Colour, WarningRequest, WarningState
 
 
 def next_warning_id(*, session: Session, now: datetime | None = None) -> str:
-    day = (now or utcnow()).astimezone(SHANGHAI).strftime("%Y%m%d")
-    prefix = f"WRN-{day}-"
-    last = session.exec(select(WarningRecord.id).where(col(WarningRecord.id).startswith(prefix))
-                        .order_by(col(WarningRecord.id).desc())).first()
-    return f"{prefix}{(int(last.rsplit('-', 1)[1]) + 1 if last else 1):04d}"
+    return next_day_id(session=session, column=WarningRecord.id, prefix="WRN", now=now)
 
 
 def create_warning(*, session: Session, request: WarningRequest, drill: bool, lang: str,
                    time_scale: float) -> WarningRecord:
     """Write a new warning under a fresh number (numbered again when a concurrent writer took it)."""
-    for _ in range(20):
-        row = WarningRecord(id=next_warning_id(session=session), playbook_id=request.playbook, colour=request.colour,
-                            drill=drill, lang=lang, time_scale=time_scale, latitude=request.latitude,
-                            longitude=request.longitude, enterprise=request.enterprise, onset=request.onset,
-                            expires=request.expires, source=request.source, source_ref=request.source_ref,
-                            text=request.text)
-        try:
-            with session.begin_nested():
-                session.add(row)
-            return row
-        except IntegrityError:
-            continue
-    raise InputError("could not number a new warning: too many at once; try again")  # pragma: no cover
+    return insert_numbered(session=session, column=WarningRecord.id, prefix="WRN", make=lambda id_: WarningRecord(
+        id=id_, playbook_id=request.playbook, colour=request.colour, drill=drill, lang=lang, time_scale=time_scale,
+        latitude=request.latitude, longitude=request.longitude, enterprise=request.enterprise, onset=request.onset,
+        expires=request.expires, source=request.source, source_ref=request.source_ref, text=request.text))
 
 
 def get_warning(*, session: Session, warning_id: str) -> WarningRecord:
