@@ -8,6 +8,7 @@ own, so parallel runs against one database never meet.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import uuid
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from models.db import create_schema, dispose_engines, drop_schema, get_engine
+from models.settings import get_settings
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ENV = "PARKLINK_TEST_DATABASE_URL"
@@ -71,15 +73,32 @@ class Result:
     stderr: str
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture
-def cli(monkeypatch, capsys, db_url, tmp_path):
-    """Run `parklink ARGS…` in-process against `db_url`, through the real entry point and error handler."""
+def cli(monkeypatch, capsys, db_url, tmp_path, request):
+    """Run `parklink ARGS…` in-process against `db_url`, through the real entry point and error handler.
+
+    A test that also asks for `prefect_api` runs its commands on that engine (Prefect's test harness sets its
+    URL as a setting, not in the environment ParkLink's engine manager reads). Without it a command that needs an
+    engine starts ParkLink's own on a free port under this test's home, stopped when the test ends, never on
+    the shared 4200."""
     from parklink import app as app_module
+    from parklink import engine as engine_manager
     from parklink.cli import main
 
     monkeypatch.setenv("PARKLINK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("PARKLINK_DATABASE_URL", db_url)
     monkeypatch.delenv("PARKLINK_LANG", raising=False)
+    if not os.environ.get("PARKLINK_ENGINE_PORT"):  # a test's own fixture may have chosen one
+        monkeypatch.setenv("PARKLINK_ENGINE_PORT", str(_free_port()))
+    if "prefect_api" in request.fixturenames and not os.environ.get("PREFECT_API_URL"):
+        monkeypatch.setenv("PREFECT_API_URL", request.getfixturevalue("prefect_api"))
+    request.addfinalizer(lambda: engine_manager.stop(get_settings()))
 
     def run(*args: str) -> Result:
         app_module.state.reset()

@@ -26,7 +26,7 @@ def parse_source(source: str) -> ast.Module:
     raise AssertionError("unreachable")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse_cached(path: str, mtime_ns: int) -> ast.Module:
     return parse_source(Path(path).read_text(encoding="utf-8"))
 
