@@ -2,7 +2,7 @@
 
     Meeting             one meeting: MTG-YYYYMMDD-NNNN (numbered on the day it was scheduled, Asia/Shanghai), the
                         day it is held, annual or ad hoc (with its reason), drill or not, its state, the minutes,
-                        the flow run that invited
+                        the agenda it was sent with, the flow run that invited
     MeetingAttendance   one row per (meeting, unit): what the unit answered to the invitation — will attend,
                         sends a delegate (named), absent (with a reason) — or no answer yet; when it answered
     MeetingResult       what one run of the `meeting` flow did (flows/meeting.py)
@@ -57,6 +57,8 @@ class Meeting(SQLModel, table=True):
     lang: str = Field(default="zh-CN", max_length=8)
     state: MeetingState = Field(default=MeetingState.scheduled, sa_type=enum_type(MeetingState), index=True)
     minutes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    agenda: str | None = Field(default=None, sa_column=Column(Text, nullable=True),
+                               description="the agenda sent with the invitations (tasks.meeting.agenda.Agenda, JSON)")
     flow_run_id: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 

@@ -47,8 +47,10 @@ def list_meetings(*, session: Session, year: int | None = None) -> list[Meeting]
 
 
 def set_meeting(*, session: Session, meeting_id: str, state: MeetingState | None = None,
-                flow_run_id: str | None = None) -> Meeting:
+                flow_run_id: str | None = None, agenda: str | None = None) -> Meeting:
     row = get_meeting(session=session, meeting_id=meeting_id)
+    if agenda is not None and row.agenda is None:  # the agenda the invitations were sent with
+        row.agenda = agenda
     if state is not None:
         row.state = state
     if flow_run_id is not None and row.flow_run_id is None:  # a re-run keeps the first run's id
