@@ -49,7 +49,8 @@ def invitation(lang: str, meeting: Meeting, agenda: str, *, reminder: bool = Fal
     text = tr(lang, "[ParkLink] Joint meeting of the linkage units ({kind}) {id} on {date}{reason}. Please answer "
               "through the link: will attend, a delegate (name), or absent (reason).", kind=kind, id=meeting.id,
               date=meeting.date.isoformat(), reason=tr(lang, ": {why}", why=meeting.reason) if meeting.reason else "")
-    return Message("remind" if reminder else "invite", f"{head}{text}\n{tr(lang, 'Agenda:')}\n{agenda}")
+    label = tr(lang, "Agenda:")
+    return Message("remind" if reminder else "invite", f"{head}{text}\n{label}\n{agenda}")
 
 
 def _units(engine: Engine, meeting_id: str) -> tuple[list[str], list[str]]:
