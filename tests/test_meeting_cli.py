@@ -70,9 +70,11 @@ def test_a_live_meeting_is_refused_where_a_drill_gateway_is_configured(cli, engi
 
 
 @SQLITE_ONLY
-def test_a_meeting_invitation_takes_an_answer_and_other_messages_refuse_one(cli, engine):
-    """Real HTTP: the page shows the choices, the form and the JSON API answer, a bad answer is refused (422)."""
+def test_a_meeting_invitation_takes_an_answer_and_other_messages_refuse_one(cli, engine, monkeypatch):
+    """Real HTTP: the page shows the choices, the form and the JSON API answer, a bad answer is refused (422);
+    `parklink ack --answer` the same from a shell."""
     assert cli("init").exit_code == 0
+    monkeypatch.setenv("PARKLINK_ACK_SECRET", "test-ack-key")  # fast_settings' key: the CLI checks the same links
     with session_scope(engine) as session:
         meeting = create_meeting(session=session, day=date(2027, 1, 12), kind=MeetingKind.annual, reason=None,
                                  drill=True, lang="zh-CN").id
@@ -81,7 +83,7 @@ def test_a_meeting_invitation_takes_an_answer_and_other_messages_refuse_one(cli,
 
         async def send():
             await send_wave(engine, context_kind="meeting", context_id=meeting, group="", settings=settings,
-                            units=["yjj", "xfjydd", "gaj"], message=Message("invite", "联席会议邀请"))
+                            units=["yjj", "xfjydd", "gaj", "czj"], message=Message("invite", "联席会议邀请"))
             await send_wave(engine, context_kind="incident", context_id="INC-X", group="g2", settings=settings,
                             units=["yjj"], message=Message("activate", "集结"))
 
@@ -106,11 +108,15 @@ def test_a_meeting_invitation_takes_an_answer_and_other_messages_refuse_one(cli,
             refused = http.post(api("check"), json={"answer": "absent", "reason": "x"})
             assert refused.status_code == 422 and refused.json()["error"] == "invalid"
             assert http.post(api("check"), json={}).status_code == 200, "an incident's message acknowledges as before"
+        shell = cli("--lang", "en", "ack", links["czj"], "--answer", "absent")
+        assert shell.exit_code == 1 and "reason: say why your unit cannot attend" in shell.stderr
+        assert cli("ack", links["czj"], "--answer", "absent", "--reason", "外出培训").exit_code == 0
     with session_scope(engine) as session:
         got = {a.unit: (a.answer, a.delegate, a.reason) for a in session.exec(select(MeetingAttendance)).all()}
     assert got == {"yjj": (AttendanceAnswer.delegate, "陈志远", None),
                    "xfjydd": (AttendanceAnswer.absent, None, "同日迎检"),
-                   "gaj": (AttendanceAnswer.will_attend, None, None)}
+                   "gaj": (AttendanceAnswer.will_attend, None, None),
+                   "czj": (AttendanceAnswer.absent, None, "外出培训")}
 
 
 def test_the_agenda_is_built_from_typed_inputs_and_says_when_there_is_no_compliance_data():
