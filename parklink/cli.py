@@ -15,6 +15,7 @@ from parklink import (
     cli_engine,
     cli_incident,
     cli_inventory,
+    cli_meeting,
     cli_notify,
     cli_park,
     cli_playbooks,
@@ -56,6 +57,7 @@ app.add_typer(cli_dispatch.app, name="dispatch")
 app.add_typer(cli_requisitions.app, name="requisitions")
 cli_warn.register(app)
 app.add_typer(cli_reports.app, name="reports")
+app.add_typer(cli_meeting.app, name="meeting")
 
 
 def main() -> None:

@@ -39,12 +39,17 @@ def ack(
     token: Annotated[str, typer.Argument(help="the token at the end of the acknowledgement link")],
     eta: Annotated[int | None, typer.Option("--eta", help="minutes until arrival/response")] = None,
     note: Annotated[str | None, typer.Option("--note", help="a short note")] = None,
+    answer: Annotated[str | None, typer.Option(
+        "--answer", help="a meeting invitation: will_attend, delegate or absent")] = None,
+    delegate: Annotated[str | None, typer.Option("--delegate", help="with --answer delegate: who attends")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="with --answer absent: why")] = None,
 ) -> None:
-    """Acknowledge a message from the shell, as the link's page would."""
+    """Acknowledge a message from the shell, as the link's page would (a meeting invitation: with the answer)."""
     lang = state.lang
     token = token.rsplit("/ack/", 1)[-1].split("?", 1)[0]  # a whole link is accepted too
     try:
-        row = acknowledge(state.engine, token, settings=state.settings, eta_min=eta, note=note, via="cli")
+        row = acknowledge(state.engine, token, settings=state.settings, eta_min=eta, note=note, via="cli",
+                          answer=answer, delegate=delegate, reason=reason)
     except AckRefused as exc:
         detail = str(exc) if exc.reason in ("invalid", "used") else tr(lang, DETAILS[exc.reason])
         raise ParkLinkError(f"{tr(lang, TITLES[exc.reason])}: {detail}") from None

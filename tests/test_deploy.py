@@ -16,7 +16,7 @@ from tasks.response.runtime import library
 from tests.conftest import REPO
 
 SET_DIR = "prefect.deployments.steps.set_working_directory"
-STANDING = ["liaison-check", "warning", "warning-feed"]  # besides one deployment per playbook
+STANDING = ["liaison-check", "warning", "warning-feed", "joint-meeting"]  # besides one deployment per playbook
 
 
 def expected_version() -> str:

@@ -9,7 +9,9 @@ Behaviour is seeded per message, not per arrival order, so a drill replays exact
 is drawn from (seed, message identity, attempt number); whether its person answers, after which delay, and
 through the page form or the JSON API, from (seed, identity). The identity is the idempotency key without
 its context id, so the next check with the same seed meets the same people behaving the same way. A person who answers first opens the link (GET),
-then submits (POST). Only loopback acknowledgement links are ever followed.
+then submits (POST). Only loopback acknowledgement links are ever followed. A joint meeting's invitation (its key
+begins `meeting:`) is answered as people answer one, seeded the same way: most will attend, some send a delegate
+(named), some are absent with a reason (`MEETING_ANSWERS`); the rest never answer, as anywhere (`answer_rate`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from models.errors import InputError
-from models.i18n import both
+from models.i18n import N_, both
 from models.notification import replay_identity
 from models.types import utcnow
 from tasks.web.serving import LOOPBACK
@@ -40,6 +42,11 @@ from tasks.web.serving import LOOPBACK
 ACK_URL = re.compile(r"https?://[^\s\"'<>\\]+/ack/[0-9a-z]+\.[0-9a-z]+\.[A-Za-z0-9_-]{22}")
 OK = {"wecom": {"errcode": 0, "errmsg": "ok"}, "dingtalk": {"errcode": 0, "errmsg": "ok"},
       "feishu": {"code": 0, "msg": "success", "data": {}}, "webhook": {"ok": True}, "sms": {"code": "OK"}}
+# A meeting invitation's person: (answer, share of those who answer); a delegate's name; why one is absent.
+MEETING_ANSWERS = (("will_attend", 0.7), ("delegate", 0.15), ("absent", 0.15))
+DELEGATES = ("陈志远", "刘晓燕", "周海涛", "孙丽娟", "吴建军", "郑文静")
+ABSENCES = (N_("the unit's leaders are at another emergency"), N_("a county inspection is held that day"),
+            N_("the unit's liaison and deputy are both on leave"))
 KEPT_HEADERS = ("content-type", "idempotency-key", "x-parklink-key", "x-parklink-timestamp", "x-parklink-signature")
 
 
@@ -176,6 +183,8 @@ class DrillGateway:
         answers = person.random() < b.answer_rate
         plan = {"answers": answers, "delay_s": round(person.uniform(*b.delay) / b.time_scale, 3),
                 "method": person.choice(["form", "api"]), "eta_min": person.randint(5, 60)}
+        if identity.startswith("meeting:"):
+            plan["meeting"] = _meeting_answer(person)
         with self._lock:
             duplicate = any(m["key"] == key for m in self.messages)
             message = {"seq": len(self.messages) + 1, "channel": channel, "key": key, "to": address,
@@ -203,14 +212,30 @@ class DrillGateway:
         try:
             answer["get_status"] = (await client.get(url)).status_code
             form_note, api_note = both("drill auto-answer")  # the page's person writes Chinese, the API's English
+            meeting = plan.get("meeting")
             if plan["method"] == "form":
-                resp = await client.post(url, data={"eta": str(plan["eta_min"]), "note": form_note})
+                fields = {"eta": str(plan["eta_min"]), "note": form_note} if meeting is None else meeting["form"]
+                resp = await client.post(url, data=fields)
             else:
-                resp = await client.post(url.replace("/ack/", "/api/ack/", 1),
-                                         json={"eta_min": plan["eta_min"], "note": api_note})
+                body = {"eta_min": plan["eta_min"], "note": api_note} if meeting is None else meeting["api"]
+                resp = await client.post(url.replace("/ack/", "/api/ack/", 1), json=body)
             answer["post_status"] = resp.status_code
         except httpx.HTTPError as exc:
             answer["error"] = f"{exc.__class__.__name__}: {exc}"
         answer["at"] = utcnow().isoformat()
         with self._lock:
             message["answer"] = answer
+
+
+def _meeting_answer(person: random.Random) -> dict:
+    """What a meeting invitation's person answers, as the page's form (Chinese) and as the JSON API (English)."""
+    draw, answer = person.random(), MEETING_ANSWERS[-1][0]
+    for choice, share in MEETING_ANSWERS:
+        if draw < share:
+            answer = choice
+            break
+        draw -= share
+    delegate = person.choice(DELEGATES) if answer == "delegate" else ""
+    zh, en = both(person.choice(ABSENCES)) if answer == "absent" else ("", "")
+    return {"answer": answer, "form": {"answer": answer, "delegate": delegate, "reason": zh},
+            "api": {"answer": answer, "delegate": delegate or None, "reason": en or None}}

@@ -4,6 +4,11 @@
         malformed 400 · forged 403 · cross_origin 403 (a POST from another site) · expired 410 · used 409 ·
         undelivered 409 (the message never reached anyone) · finished 410 (the check is over) ·
         closed 410 (the incident is stood down) · lifted 410 (the warning has ended) · invalid 422
+
+A joint meeting's invitation (context `meeting`) is answered as it is acknowledged: `answer` will_attend (the
+default), delegate (with the delegate's name) or absent (with a reason), recorded on the unit's attendance row
+(models/meeting_store.py) in the same transaction. Any other message refuses an answer (invalid): its
+acknowledgement is as it always was.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from sqlalchemy import Engine
 from models.db import session_scope
 from models.errors import ParkLinkError
 from models.incident_store import incident_closed
+from models.meeting import AttendanceAnswer
+from models.meeting_store import record_answer
 from models.notification import ContextKind, Notification
 from models.notification_store import get_check, get_notification, record_ack
 from models.types import utcnow
@@ -43,6 +50,8 @@ STATUS = {Refusal.malformed: 400, Refusal.forged: 403, Refusal.cross_origin: 403
           Refusal.invalid: 422}
 MAX_ETA_MIN = 24 * 60
 MAX_NOTE = 500
+MAX_DELEGATE = 60
+ANSWERS = (AttendanceAnswer.will_attend, AttendanceAnswer.delegate, AttendanceAnswer.absent)
 _MINUTES = re.compile(r"0|[1-9][0-9]{0,4}", re.ASCII)  # one spelling per number: no sign, no leading zero
 
 
@@ -130,19 +139,51 @@ def validate(eta_min, note) -> tuple[int | None, str | None]:
     return eta, text
 
 
+def _text(name: str, value, limit: int) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise AckRefused(Refusal.invalid, f"{name}: give text")
+    text = (value or "").strip() or None
+    if text is not None and len(text) > limit:
+        raise AckRefused(Refusal.invalid, f"{name}: {len(text)} characters; at most {limit}")
+    return text
+
+
+def validate_answer(answer, delegate, reason) -> tuple[AttendanceAnswer | None, str | None, str | None]:
+    """A meeting invitation's answer: (answer or None when not given, the delegate's name, the reason)."""
+    if answer in ("", None):
+        return None, None, None
+    if answer not in [a.value for a in ANSWERS]:
+        raise AckRefused(Refusal.invalid, f"answer `{answer}`: give will_attend, delegate or absent")
+    answer = AttendanceAnswer(answer)
+    name, why = _text("delegate", delegate, MAX_DELEGATE), _text("reason", reason, MAX_NOTE)
+    if answer is AttendanceAnswer.delegate and name is None:
+        raise AckRefused(Refusal.invalid, "delegate: give the name of who attends in your stead")
+    if answer is AttendanceAnswer.absent and why is None:
+        raise AckRefused(Refusal.invalid, "reason: say why your unit cannot attend")
+    return answer, name, why
+
+
 def acknowledge(engine: Engine, token: str, *, settings, eta_min=None, note: str | None = None, via: str = "web",
-                now: datetime | None = None) -> Notification:
-    """Record the acknowledgement once; return the row as recorded. AckRefused changes nothing."""
+                now: datetime | None = None, answer=None, delegate=None, reason=None) -> Notification:
+    """Record the acknowledgement once (and a meeting invitation's answer); return the row as recorded.
+    AckRefused changes nothing."""
     eta, text = validate(eta_min, note)
+    choice, name, why = validate_answer(answer, delegate, reason)
     now = now or utcnow()
     secret = ack_secret(settings)
 
     def work(session) -> Notification:
         row = _open(session, token, secret, now)
-        if not record_ack(session=session, notification_id=row.id, eta_min=eta, note=text, via=via, now=now):
+        meeting = row.context_kind == ContextKind.meeting
+        if choice is not None and not meeting:
+            raise AckRefused(Refusal.invalid, "answer: only a meeting invitation takes an answer", row)
+        if not record_ack(session=session, notification_id=row.id, eta_min=eta, note=text or why, via=via, now=now):
             current = get_notification(session=session, notification_id=row.id)  # lost a race, or the check closed
             _refuse_if_closed(session, current)
             raise AckRefused(Refusal.used, "already acknowledged", current)
+        if meeting:
+            record_answer(session=session, meeting_id=row.context_id, unit=row.unit, by=row.liaison_name,
+                          answer=choice or AttendanceAnswer.will_attend, delegate=name, reason=why, now=now)
         return get_notification(session=session, notification_id=row.id)
 
     return _run(engine, work)

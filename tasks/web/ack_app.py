@@ -4,6 +4,7 @@
     POST /ack/{token}             the form (urlencoded): records the acknowledgement once, with its time
     GET  /api/ack/{token}         JSON: the notification's state
     POST /api/ack/{token}         JSON {"eta_min": int|null, "note": str|null}: records it
+                                  (a meeting invitation also takes "answer", "delegate", "reason": ack.py)
     GET  /healthz
     POST /api/reports             an enterprise's report, with its key (tasks/web/intake_app.py)
 
@@ -28,10 +29,10 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from models.i18n import LANGS, LANGUAGE_NAMES, N_, language, tr
-from models.notification import Notification
+from models.notification import ContextKind, Notification
 from models.templating import sandbox
 from models.types import local_time
-from tasks.notify.ack import MAX_ETA_MIN, MAX_NOTE, AckRefused, Refusal, acknowledge, inspect
+from tasks.notify.ack import MAX_DELEGATE, MAX_ETA_MIN, MAX_NOTE, AckRefused, Refusal, acknowledge, inspect
 from tasks.web.guard import DEFAULT_MAX_BODY as MAX_BODY
 from tasks.web.guard import Guard, same_origin
 from tasks.web.intake_app import PATH as INTAKE_PATH
@@ -89,8 +90,10 @@ class Pages:
 
     def form(self, lang: str, token: str, row: Notification, error: str | None = None,
              status: int = 200) -> HTMLResponse:
-        return self._page(lang, "form", tr(lang, "Please confirm receipt"), status, token=token, message=row.text,
-                          error=error, max_eta_min=MAX_ETA_MIN, max_note=MAX_NOTE)
+        meeting = row.context_kind == ContextKind.meeting  # an invitation: will you attend?
+        title = tr(lang, "Will your unit attend?") if meeting else tr(lang, "Please confirm receipt")
+        return self._page(lang, "form", title, status, token=token, message=row.text, error=error, meeting=meeting,
+                          max_eta_min=MAX_ETA_MIN, max_note=MAX_NOTE, max_delegate=MAX_DELEGATE)
 
     def refused(self, lang: str, exc: AckRefused) -> HTMLResponse:
         if exc.reason == "used" and exc.row is not None and exc.row.acked_at is not None:
@@ -146,8 +149,9 @@ def create_app(engine: Engine, settings, *, on_report: Launcher | None = None) -
         if not same_origin(request, settings.ack_base_url):
             return pages.refused(lang, _cross_origin())
         try:
-            row = await run_in_threadpool(lambda: acknowledge(engine, token, settings=settings, via="web",
-                                                              eta_min=fields.get("eta"), note=fields.get("note")))
+            row = await run_in_threadpool(lambda: acknowledge(
+                engine, token, settings=settings, via="web", eta_min=fields.get("eta"), note=fields.get("note"),
+                answer=fields.get("answer"), delegate=fields.get("delegate"), reason=fields.get("reason")))
         except AckRefused as exc:
             if exc.reason == "invalid":
                 try:
@@ -191,8 +195,9 @@ def _api_routes(app: FastAPI, engine: Engine, settings) -> None:
         except ValueError:
             return JSONResponse({"ok": False, "error": "invalid", "message": "body: give a JSON object"}, 422)
         try:
-            row = await run_in_threadpool(lambda: acknowledge(engine, token, settings=settings, via="api",
-                                                              eta_min=data.get("eta_min"), note=data.get("note")))
+            row = await run_in_threadpool(lambda: acknowledge(
+                engine, token, settings=settings, via="api", eta_min=data.get("eta_min"), note=data.get("note"),
+                answer=data.get("answer"), delegate=data.get("delegate"), reason=data.get("reason")))
         except AckRefused as exc:
             return JSONResponse({"ok": False, "error": exc.reason, "message": str(exc)}, exc.status)
         return JSONResponse({"ok": True, **_json_row(row)})
