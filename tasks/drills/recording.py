@@ -31,6 +31,12 @@ class DrillRecorded:
     score: float | None = None
 
 
+def _facts(check) -> dict:
+    """What the drill report shows of a check beside its weight: the KPI, its value against the threshold."""
+    return {"kpi": check.kpi, "value": check.value, "threshold": check.threshold, "sense": check.sense,
+            "label_zh": check.label.zh, "label_en": check.label.en}
+
+
 def record_drill_run(engine, run: Run, plan: ResolvedPlan, assessment: AssessmentResult) -> DrillRecorded:
     if not run.drill:
         return DrillRecorded(recorded=False)
@@ -40,5 +46,6 @@ def record_drill_run(engine, run: Run, plan: ResolvedPlan, assessment: Assessmen
         units = session.exec(select(Notification.unit).where(Notification.context_kind == ContextKind.incident,
                                                              Notification.context_id == run.incident_id)).all()
         record_drill(session=session, incident=incident, units=set(units), score=result.value, met=result.met,
-                     checks=result.checks, detail=result.detail)
+                     checks=result.checks, detail=[{**d, **_facts(c)} for d, c in zip(result.detail, assessment.checks,
+                                                                                      strict=True)])
     return DrillRecorded(recorded=True, units=len(set(units)) + bool(incident.enterprise), score=result.value)
