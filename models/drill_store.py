@@ -2,6 +2,7 @@
 
     record_drill(session=, incident=, units=, score=…)   the units a drill exercised and its score (idempotent)
     last_drills(session=, at=)                            unit → the day (Asia/Shanghai) of its latest drill up to `at`
+    last_playbooks(session=)                              unit → its latest drill's playbook
     drill_compliance(session, at)                         every active unit's DrillDue (models/drill_frequency.py)
     unit_history(session=, unit=)                         a unit's drills, oldest first, with their scores
     participants(session=, incident=), get_score(session=, incident=)
@@ -77,6 +78,14 @@ def last_drills(*, session: Session, at: datetime | None = None) -> dict[str, da
         if unit not in out or day > out[unit]:
             out[unit] = day
     return out
+
+
+def last_playbooks(*, session: Session) -> dict[str, str]:
+    """unit → the playbook of its latest drill (where the next one's scenario rotation starts)."""
+    rows = session.exec(select(DrillParticipation.unit, Incident.playbook_id)
+                        .join(Incident, col(Incident.id) == col(DrillParticipation.incident))
+                        .order_by(DrillParticipation.at)).all()
+    return dict(rows)
 
 
 def drill_compliance(session: Session, at: date) -> list[DrillDue]:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from models.db import session_scope
 from models.drill_store import get_score, participants, unit_history
 from models.errors import InputError
-from models.i18n import is_english
-from models.incident_store import get_incident
+from models.events import Texts
+from models.i18n import localized
+from models.incident_store import find_incident
 from models.park_store import unit_names
 from models.report_store import assessments
 from tasks.documents import render_markdown
@@ -41,9 +42,9 @@ def _title(settings, playbook: str, level: str, lang: str) -> str:
 
 def drill_report(engine, settings, incident_id: str, lang: str) -> DrillReport:
     with session_scope(engine) as session:
-        incident = get_incident(session=session, incident_id=incident_id)
+        incident = find_incident(session=session, incident_id=incident_id)
         score = get_score(session=session, incident=incident_id)
-        if not incident.drill or score is None:
+        if incident is None or not incident.drill or score is None:
             raise InputError(f"incident `{incident_id}` is not an assessed drill; see `parklink drills history UNIT`",
                              exit_code=2)
         names = unit_names(session=session)
@@ -52,12 +53,11 @@ def drill_report(engine, settings, incident_id: str, lang: str) -> DrillReport:
         history = unit_history(session=session, unit=incident.enterprise) if incident.enterprise else []
         records = {a.lang: a for a in assessments(session=session, incident=incident_id)}
     record = records.get(lang) or next(iter(records.values()), None)
-    side = "en" if is_english(lang) else "zh"
-    findings = {k: (v.get(side) if isinstance(v, dict) else v) for k, v in (record.findings if record else {}).items()}
+    findings = {k: Texts.model_validate(v).pick(lang) for k, v in (record.findings if record else {}).items()}
     previous = [h for h in history if h.role.value == "enterprise" and h.at < incident.reported_at]
     context = {"incident": incident, "unit": pick(names.get(incident.enterprise or "", ("—", "—")), lang),
                "scenario": _title(settings, incident.playbook_id, incident.level, lang), "participants": people,
-               "checks": [{**d, "label": d.get(f"label_{side}", d["target"])} for d in score.detail],
+               "checks": [{**d, "label": localized(lang, d, "label")} for d in score.detail],
                "score": score, "findings": findings,
                "recommendations": record.recommendations if record and record.lang == lang else [],
                "previous": previous}
