@@ -89,8 +89,8 @@ def _staggers(units: list[PlanUnit], year: int) -> dict[str, date]:
 
 
 def _place(target: date, days: list[date], load: dict[date, int], per_day: int) -> date | None:
-    near = sorted((d for d in days if abs((d - target).days) <= SEARCH_DAYS),
-                  key=lambda d: (abs((d - target).days) + (0 if d <= target else 0.5)))
+    # On or before the target, nearest first (a drill may come early, never late); after it only when none is open.
+    near = sorted((d for d in days if abs((d - target).days) <= SEARCH_DAYS), key=lambda d: (d > target, abs(d - target)))
     for limit in range(per_day):
         for day in near:
             if load.get(day, 0) <= limit:
