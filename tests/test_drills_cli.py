@@ -110,6 +110,7 @@ def test_the_2027_plan_keeps_off_holidays_and_spreads_each_enterprise(cli, monke
     table = tmp_path / "holidays.yaml"
     table.write_text(HOLIDAYS_2027, encoding="utf-8")
     monkeypatch.setenv("PARKLINK_HOLIDAYS_FILE", str(table))
+    monkeypatch.setattr("parklink.cli_drills.today", lambda: date(2026, 12, 1))  # the whole of 2027 ahead
     cli("init")
     out = cli("drills", "plan", "--year", "2027", "--json")
     assert out.exit_code == 0, out.stderr
