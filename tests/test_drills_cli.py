@@ -162,3 +162,25 @@ def test_bad_input_is_one_line_with_exit_2(cli):
         out = cli("drills", *args)
         assert out.exit_code == 2, (args, out)
         assert out.stderr.count("\n") == 1 and words in out.stderr, (args, out.stderr)
+
+
+def test_frequency_and_risks_round_trip_through_the_directory(cli, tmp_path):
+    cli("init")
+    exported = cli("directory", "export").stdout
+    assert "risks: hazmat-leak,explosion" in exported and "drill_every_months: 12" in exported
+    changed = tmp_path / "directory.yaml"
+    changed.write_text(exported.replace("risks: hazmat-leak,explosion", "risks: fire").replace(
+        "  active: true\n  risks: fire", "  active: true\n  drill_every_months: 3\n  risks: fire"), encoding="utf-8")
+    assert "drill_every_months: 3" in changed.read_text(encoding="utf-8")
+    assert cli("directory", "import", str(changed)).exit_code == 0
+    lines = {d["unit"]: d for d in json.loads(cli("drills", "compliance", "--at", "2027-01-10", "--json").stdout)}
+    assert lines["qy-ha"]["required_every_months"] == 3
+    assert cli("directory", "export").stdout == changed.read_text(encoding="utf-8")
+    csv = cli("directory", "export", "--format", "csv").stdout
+    assert csv.splitlines()[0].startswith("unit_code,unit_name_zh,unit_name_en,unit_kind,unit_parent,unit_latitude,"
+                                          "unit_longitude,unit_active,unit_drill_every_months,unit_risks,")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(exported.replace("risks: hazmat-leak,explosion", "risks: Hazmat Leak"), encoding="utf-8")
+    out = cli("directory", "import", str(bad))
+    assert out.exit_code == 1 and "risks: `Hazmat Leak` is not a playbook id" in out.stderr
+    assert "`Hazmat Leak`" not in cli("directory", "export").stdout
