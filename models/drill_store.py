@@ -88,8 +88,11 @@ def last_playbooks(*, session: Session) -> dict[str, str]:
     return dict(rows)
 
 
-def drill_compliance(session: Session, at: date) -> list[DrillDue]:
-    """Every active unit's frequency, last drill (up to the end of `at`), next due day and whether it is overdue."""
+def drill_compliance(session: Session, at: date | datetime) -> list[DrillDue]:
+    """Every active unit's frequency, last drill (up to the end of `at`), next due day and whether it is overdue
+    (`at` a day, or a time: its Asia/Shanghai day)."""
+    if isinstance(at, datetime):
+        at = at.astimezone(SHANGHAI).date()
     end = datetime.combine(at, datetime.max.time(), SHANGHAI)
     units = session.exec(select(Unit).where(Unit.active)).all()
     return compliance(units, last_drills(session=session, at=end), at)

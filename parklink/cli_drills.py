@@ -4,7 +4,7 @@
     plan --year Y [--json]             the year's drills proposed (parklink/drill_calendar.py; nothing written)
     schedule --year Y [--json]         the plan as scheduled runs of each playbook's deployment, each once
     history UNIT [--json]              the unit's drills with their scores, oldest first
-    report INCIDENT [-o FILE]          the report to the county department for one drill (zh-CN; --lang en)
+    report INCIDENT [-o FILE] [--lang en]   the report to the county department for one drill (zh-CN first)
 """
 
 from __future__ import annotations
@@ -129,12 +129,15 @@ def history(unit: Annotated[str, typer.Argument(help="unit code, e.g. qy-ha")], 
 
 @app.command()
 def report(incident: Annotated[str, typer.Argument(help="the drill's incident id")],
-           output: Annotated[Path | None, typer.Option("-o", "--output", help="write the Markdown here")] = None) -> None:
+           output: Annotated[Path | None, typer.Option("-o", "--output", help="write the Markdown here")] = None,
+           lang: Annotated[str | None, typer.Option("--lang", help="zh-CN (default) or en")] = None) -> None:
     """The report of one drill to the county department: unit, date, scenario, participants, KPIs, findings, score
     and the unit's previous scores."""
     from tasks.drills.reporting import drill_report
 
-    out = drill_report(state.engine, state.settings, incident, state.lang)
+    if lang is not None and lang not in ("zh-CN", "en"):
+        raise InputError(f"--lang `{lang}`: choose zh-CN or en", exit_code=2)
+    out = drill_report(state.engine, state.settings, incident, lang or state.lang)
     if output is None:
         return typer.echo(out.markdown)
     output.write_text(out.markdown, encoding="utf-8")

@@ -77,6 +77,8 @@ def test_compliance_of_the_sample_park_before_and_after_an_enterprise_drills(cli
     assert late["qy-ha"]["overdue"]
     with session_scope(engine) as session:  # the function the meeting's agenda calls
         assert next(d for d in drill_compliance(session, date(2027, 1, 10)) if d.unit == "qy-ha").overdue is False
+        at_night = drill_compliance(session, datetime(2027, 1, 4, 17, 0, tzinfo=SHANGHAI) - timedelta(hours=14))
+        assert next(d for d in at_night if d.unit == "qy-ha").overdue, "a time is judged on its Shanghai day"
     table = cli("drills", "compliance", "--at", "2027-01-10")
     assert table.exit_code == 0 and "qy-ha" in table.stdout and "2027-07-05" in table.stdout
 
@@ -158,6 +160,7 @@ def test_bad_input_is_one_line_with_exit_2(cli):
                         (("plan", "--year", "1999"), "--year 1999: give a year from 2000 to 2100"),
                         (("history", "no-such"), "unit `no-such` not found"),
                         (("report", "INC-NOPE"), "incident `INC-NOPE` is not an assessed drill"),
+                        (("report", "INC-NOPE", "--lang", "fr"), "--lang `fr`: choose zh-CN or en"),
                         (("plan",), "Missing option '--year'")]:
         out = cli("drills", *args)
         assert out.exit_code == 2, (args, out)

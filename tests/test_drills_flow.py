@@ -33,7 +33,7 @@ def weighted_share(detail: list[dict]) -> float:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_a_drill_run_is_recorded_scored_and_reported(prefect_api, cli, engine, monkeypatch):
+def test_a_drill_run_is_recorded_scored_and_reported(prefect_api, cli, engine, monkeypatch, tmp_path):
     assert cli("init").exit_code == 0
     before = {d["unit"]: d for d in json.loads(cli("drills", "compliance", "--json").stdout)}
     assert before["qy-ha"]["overdue"] and before["qy-ha"]["last_drill"] is None
@@ -76,9 +76,12 @@ def test_a_drill_run_is_recorded_scored_and_reported(prefect_api, cli, engine, m
     assert zh.exit_code == 0, zh.stderr
     assert "应急演练情况报告" in zh.stdout and "示例合成氨尿素有限公司" in zh.stdout and "氨" in zh.stdout
     assert f"| {incident} |" in zh.stdout and f"{score.score * 100:.0f}%" in zh.stdout, "the previous drill's score"
-    en = cli("--lang", "en", "drills", "report", second.result.incident)
+    en = cli("drills", "report", second.result.incident, "--lang", "en")
     assert "Drill report" in en.stdout and "Sample Ammonia and Urea Co." in en.stdout and "previous drill" in en.stdout
     assert "drilling enterprise" in en.stdout and "all groups acknowledged" in en.stdout
+    assert cli("--lang", "en", "drills", "report", second.result.incident).stdout == en.stdout
+    written = cli("drills", "report", incident, "-o", str(tmp_path / "report.md"))
+    assert written.exit_code == 0 and "示例合成氨尿素有限公司" in (tmp_path / "report.md").read_text(encoding="utf-8")
 
 
 async def deploy_respond(ids: list[str]) -> None:
