@@ -187,3 +187,24 @@ def test_frequency_and_risks_round_trip_through_the_directory(cli, tmp_path):
     out = cli("directory", "import", str(bad))
     assert out.exit_code == 1 and "risks: `Hazmat Leak` is not a playbook id" in out.stderr
     assert "`Hazmat Leak`" not in cli("directory", "export").stdout
+
+
+def test_a_plan_entry_is_kept_once_and_frozen_once_scheduled(cli, engine):
+    from models.drill_store import plan_entries, save_plan_entry, set_scheduled
+
+    cli("init")
+
+    def entry(day: date) -> DrillPlanEntry:
+        return DrillPlanEntry(year=2027, unit="qy-ha", seq=1, day=day, playbook_id="fire", site="qy-ha",
+                              incident_id="DRL-2027-qy-ha-1")
+
+    with session_scope(engine) as session:
+        first = save_plan_entry(session=session, entry=entry(date(2027, 3, 1)))
+        moved = save_plan_entry(session=session, entry=entry(date(2027, 3, 2)))
+        assert moved.id == first.id and moved.day == date(2027, 3, 2), "unscheduled: the new plan's day"
+        set_scheduled(session=session, entry_id=first.id, flow_run_id="run-1",
+                      scheduled_for=datetime(2027, 3, 2, 9, 30, tzinfo=SHANGHAI))
+    with session_scope(engine) as session:
+        kept = save_plan_entry(session=session, entry=entry(date(2027, 3, 9)))
+        assert (kept.day, kept.flow_run_id) == (date(2027, 3, 2), "run-1"), "scheduled: kept as it is"
+        assert [e.id for e in plan_entries(session=session, year=2027)] == [first.id]
