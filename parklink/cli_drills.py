@@ -25,6 +25,7 @@ from models.i18n import tr
 from models.types import SHANGHAI, local_time
 from parklink import engine as engine_manager
 from parklink.app import console, print_json, print_table, state
+from tasks.duty.calendar import Source
 
 app = typer.Typer(help="演练 (drills on the legal calendar): compliance, plan, schedule, history, report.",
                   no_args_is_help=True)
@@ -82,8 +83,8 @@ def plan(year: YearOpt, json_out: JsonOpt = False) -> None:
     """Propose the year's drills: spread evenly, on working days outside holidays and special periods."""
     proposed = _plan(year)
     if json_out:
-        return print_json({"year": year, "calendar": proposed.source, "drills": _drill_rows(proposed.drills)})
-    if proposed.source == "weekends":
+        return print_json({"year": year, "calendar": proposed.source.value, "drills": _drill_rows(proposed.drills)})
+    if proposed.source is Source.weekends:
         console.print(tr(state.lang, "Warning: no holiday data for {year}: weekends only (PARKLINK_HOLIDAYS_FILE "
                                      "fills the year)", year=year), style="yellow")
     print_table(tr(state.lang, "drill plan {year}", year=year), ["day", "unit", "n", "playbook", "site", "incident"],

@@ -29,7 +29,7 @@ from models.incident_report import validated_report
 from models.types import SHANGHAI
 from parklink.submit import parameters
 from tasks.drills.planner import PlannedDrill, PlanUnit, open_days, plan_year
-from tasks.duty.calendar import load_local_table, year_calendar
+from tasks.duty.calendar import Source, load_local_table, year_calendar
 from tasks.duty.roster_db import special_periods_for
 from tasks.response.runtime import library
 
@@ -39,7 +39,7 @@ START_AT = time(9, 30)  # a scheduled drill begins at 09:30 park time
 @dataclass(frozen=True)
 class YearPlan:
     year: int
-    source: str  # the calendar's: library | local | weekends
+    source: Source  # the calendar's: library | local | weekends
     drills: list[PlannedDrill]
 
 
@@ -67,7 +67,7 @@ def year_plan(engine, settings, year: int, start: date | None = None) -> YearPla
                           enterprise=u.kind is UnitKind.enterprise and u.latitude is not None)
                  for u in session.exec(select(Unit).where(Unit.active)).all()]
     days = open_days(year, calendar, periods, start)
-    return YearPlan(year=year, source=calendar.source.value, drills=plan_year(year, units, days))
+    return YearPlan(year=year, source=calendar.source, drills=plan_year(year, units, days))
 
 
 def _params(drill: PlannedDrill, settings, lang: str) -> dict:
