@@ -92,7 +92,26 @@ async def _submit(drill: PlannedDrill, params: dict, when: datetime) -> str:
     return str(run.id)
 
 
+async def missing_deployments(playbooks: set[str]) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    missing = []
+    async with get_client() as client:
+        for playbook in sorted(playbooks):
+            try:
+                await client.read_deployment_by_name(f"respond/{playbook}")
+            except ObjectNotFound:
+                missing.append(f"respond/{playbook}")
+    return missing
+
+
 async def schedule(engine, settings, plan: YearPlan, lang: str) -> list[Scheduled]:
+    """Every drill of the plan scheduled once; refused before anything is written when a deployment is missing."""
+    missing = await missing_deployments({d.playbook for d in plan.drills})
+    if missing:
+        raise InputError(f"no deployment {', '.join(f'`{m}`' for m in missing)} on this Prefect server: run "
+                         "`parklink deploy` first; nothing was scheduled", exit_code=2)
     out = []
     for drill in plan.drills:
         with session_scope(engine) as session:

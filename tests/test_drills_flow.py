@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from datetime import date, datetime
 
 import pytest
@@ -19,6 +20,7 @@ from models.notification import ContextKind, Notification
 from models.playbook import load_playbooks
 from models.settings import get_settings
 from models.types import SHANGHAI
+from tests.conftest import REPO
 from tests.respond_support import run_drill
 
 pytestmark = pytest.mark.prefect
@@ -87,12 +89,18 @@ def test_a_drill_run_is_recorded_scored_and_reported(prefect_api, cli, engine, m
 async def deploy_respond(ids: list[str]) -> None:
     """The respond flow's deployments, as `parklink deploy` makes them (without a work pool: nothing runs them)."""
     from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
 
     from flows.respond import respond
 
     async with get_client() as client:
         flow_id = await client.create_flow(respond)
         for pid in ids:
+            try:
+                await client.read_deployment_by_name(f"respond/{pid}")
+                continue  # `parklink deploy`'s own (tests/test_deploy.py), kept as it made it
+            except ObjectNotFound:
+                pass
             await client.create_deployment(flow_id=flow_id, name=pid, parameters={"playbook": pid},
                                            parameter_openapi_schema=respond.parameters.model_dump())
 
@@ -129,3 +137,27 @@ def test_schedule_creates_each_planned_drill_once_on_the_server(prefect_api, cli
     assert len([r for r in asyncio.run(scheduled_runs()) if r.id not in known]) == 51, "scheduling twice adds nothing"
     with session_scope(engine) as session:
         assert len(session.exec(select(DrillPlanEntry).where(DrillPlanEntry.flow_run_id.is_not(None))).all()) == 51
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_schedule_without_the_deployment_is_one_line_and_schedules_nothing(prefect_api, cli, engine, monkeypatch,
+                                                                          tmp_path):
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api)
+    monkeypatch.setattr("parklink.cli_drills.today", lambda: date(2026, 12, 1))
+    playbooks = tmp_path / "playbooks"
+    shutil.copytree(REPO / "playbooks", playbooks)
+    text = (playbooks / "fire.yaml").read_text(encoding="utf-8")
+    (playbooks / "tank-fire.yaml").write_text(text.replace("id: fire\n", "id: tank-fire\n"), encoding="utf-8")
+    monkeypatch.setenv("PARKLINK_PLAYBOOKS_DIR", str(playbooks))
+    cli("init")
+    directory = tmp_path / "directory.yaml"
+    directory.write_text(cli("directory", "export").stdout.replace("risks: hazmat-leak,explosion", "risks: tank-fire"),
+                         encoding="utf-8")
+    assert cli("directory", "import", str(directory)).exit_code == 0
+    known = {r.id for r in asyncio.run(scheduled_runs())}
+    out = cli("drills", "schedule", "--year", "2027")
+    assert out.exit_code == 2 and out.stderr == ("Error: no deployment `respond/tank-fire` on this Prefect server: run "
+                                                 "`parklink deploy` first; nothing was scheduled\n")
+    assert {r.id for r in asyncio.run(scheduled_runs())} == known
+    with session_scope(engine) as session:
+        assert session.exec(select(DrillPlanEntry)).all() == []
