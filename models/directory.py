@@ -50,6 +50,7 @@ class Channel(StrEnum):
 
 
 CODE_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
+RISK_PATTERN = r"^[a-z][a-z0-9-]{0,59}$"
 
 
 class UnitBase(SQLModel):
@@ -61,6 +62,25 @@ class UnitBase(SQLModel):
     latitude: float | None = Field(default=None, ge=-90, le=90, description="site (enterprises: the plant)")
     longitude: float | None = Field(default=None, ge=-180, le=180)
     active: bool = True
+    drill_every_months: int | None = Field(default=None, ge=1, le=120, description="months between the unit's drills "
+                                           "(default by kind, decree 708 art. 8: models/drill_frequency.py)")
+    risks: str | None = Field(default=None, max_length=300, description="playbook ids the unit's drills rehearse, "
+                              "comma-separated, e.g. hazmat-leak,fire")
+
+    @field_validator("risks", mode="before")
+    @classmethod
+    def _risk_ids(cls, value):
+        if value is None:
+            return None
+        items = value if isinstance(value, list) else str(value).split(",")
+        ids = [str(i).strip() for i in items if str(i).strip()]
+        for risk in ids:
+            if not re.fullmatch(RISK_PATTERN, risk):
+                raise ValueError(f"`{risk}` is not a playbook id (lowercase letters, digits, dashes), e.g. hazmat-leak")
+        return ",".join(dict.fromkeys(ids)) or None
+
+    def risk_list(self) -> list[str]:
+        return [r for r in (self.risks or "").split(",") if r]
 
     @field_validator("code")
     @classmethod

@@ -11,6 +11,7 @@ from parklink import (
     cli_deploy,
     cli_directory,
     cli_dispatch,
+    cli_drills,
     cli_duty,
     cli_engine,
     cli_incident,
@@ -58,6 +59,7 @@ app.add_typer(cli_requisitions.app, name="requisitions")
 cli_warn.register(app)
 app.add_typer(cli_reports.app, name="reports")
 app.add_typer(cli_meeting.app, name="meeting")
+app.add_typer(cli_drills.app, name="drills")
 
 
 def main() -> None:

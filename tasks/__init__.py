@@ -11,6 +11,7 @@
     siting          where the command post stands (pure)
     geo             great-circle distance and destination (pure)
     documents       rendering Markdown and HTML documents from templates/ (sandboxed)
+    drills/         drills on the legal calendar: the planner and scoring (pure), the record and the report
 
 Arrows: tasks import models, never flows or parklink. Pure modules import neither Prefect nor a database
 session (tests/test_architecture.py lists them).

@@ -127,7 +127,7 @@ EXPECTED = {
     ],
     'schema-errors.yaml': [
         ('schema', 'schema-errors.yaml', 3, 'titel_zh',
-         'unknown field `titel_zh`; did you mean `title_zh`? (valid: abstract, assessment_targets, auto_launch, chemicals, command_post, commander, extends, grading, groups, id, isolation_radius_m, level_scheme, levels, office_unit, requisition_approval_threshold_cny, stand_down, title_en, title_zh, upward_reporting, warning_actions)'),
+         'unknown field `titel_zh`; did you mean `title_zh`? (valid: abstract, assessment_targets, assessment_weights, auto_launch, chemicals, command_post, commander, extends, grading, groups, id, isolation_radius_m, level_scheme, levels, office_unit, requisition_approval_threshold_cny, stand_down, title_en, title_zh, upward_reporting, warning_actions)'),
         ('schema', 'schema-errors.yaml', 10, 'levels.IV.groups.rescue.needs[0].quantity',
          'expected a whole number, got `many`'),
         ('schema', 'schema-errors.yaml', 10, 'levels.IV.groups.rescue.needs[0].urgency',

@@ -64,6 +64,7 @@ class State:
     upward: dict = field(default_factory=lambda: {"recipients": []})
     stand_down: dict = field(default_factory=dict)
     targets: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)  # assessment_weights: a level's weight replaces the one below
     defs: dict = field(default_factory=dict)  # group key → definition
     def_sources: dict = field(default_factory=dict)
     active: dict = field(default_factory=dict)  # group key → activated group
@@ -135,6 +136,9 @@ class Folder:
                 self._set(st.targets, name, value, origin, ("assessment_targets", name), check,
                           f"`assessment_targets.{name}`")
                 st.sources[f"assessment_targets.{name}"] = origin.where("assessment_targets", name)
+        for name, weight in (ov.assessment_weights or {}).items():
+            st.weights[name] = weight
+            st.sources[f"assessment_weights.{name}"] = origin.where("assessment_weights", name)
         for key, spec in ov.groups.items():
             if base:
                 group = st.defs.setdefault(key, {"key": key, "members": [], "actions": {}, "needs": {}})

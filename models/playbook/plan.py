@@ -158,6 +158,7 @@ class ResolvedPlan(Frozen):
     warning_actions: dict[Literal["red", "orange", "yellow", "blue"], list[WarningActionPlan]]
     auto_launch: AutoLaunchPlan = Field(default_factory=AutoLaunchPlan)
     assessment_targets: AssessmentTargetsPlan
+    assessment_weights: dict[str, float] = Field(default_factory=dict)  # a drill's score: target → weight (default 1)
     chemicals: dict[str, ChemicalPlan]
     sources: dict[str, str]
 

@@ -147,6 +147,7 @@ def _plan(pid: str, level: str, levels: list[str], chain: list[Parsed], st: Stat
         "office_unit": last.get("office_unit"), "groups": groups, "upward_reporting": st.upward,
         "stand_down": list(st.stand_down.values()), "grading": _grading(chain, level),
         "warning_actions": _warning_actions(chain), "auto_launch": _auto_launch(chain), "assessment_targets": st.targets,
+        "assessment_weights": st.weights,
         "chemicals": {un: dict(c.model_dump(), un=un) for un, c in _merged(chain, "chemicals").items()},
         "sources": dict(sorted(st.sources.items())),
     }

@@ -16,7 +16,7 @@ validator can report them beside the rest. `playbook_json_schema()` is what edit
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -145,6 +145,9 @@ class AssessmentTargets(Strict):
     first_dispatch_min: int | None = None
 
 
+TargetName = Literal["command_post_min", "all_groups_ack_min", "first_report_min", "first_dispatch_min"]
+
+
 class WarningAction(Strict):
     id: str = Field(pattern=ID_PATTERN)
     text_zh: str
@@ -226,6 +229,8 @@ class Overlay(Strict):
     upward_reporting: UpwardReporting | None = None
     stand_down: list[Criterion] = Field(default_factory=list)
     assessment_targets: AssessmentTargets | None = None
+    assessment_weights: dict[TargetName, Annotated[float, Field(ge=0, le=100)]] | None = Field(
+        default=None, description="how much each target counts in a drill's score (default 1; 0 leaves it out)")
 
 
 class PlaybookFile(Overlay):

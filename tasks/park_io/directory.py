@@ -3,7 +3,7 @@
     parse_directory(path, known_units=…) → DirectoryData(units, liaisons)    or ImportRejected, every error
 
 YAML: `park: {name_zh, name_en}` (optional: the park's name in notices and reports) and
-`units: [{code, name_zh, name_en, kind, parent, liaisons: [{name, role, phone, sms, wecom, dingtalk,
+`units: [{code, name_zh, name_en, kind, parent, drill_every_months, risks, liaisons: [{name, role, phone, sms, wecom, dingtalk,
 feishu, webhook, channels, active}]}]`. CSV: one row per liaison, the unit's columns repeated on each
 (DIRECTORY_CSV_COLUMNS); a unit's rows must agree. Checked: each record's fields, duplicate units and
 liaisons, one active primary liaison per active unit, each listed channel has an address, parents known
@@ -24,7 +24,8 @@ from models.errors import ImportRejected, RowError
 from models.safe_yaml import Mapping
 from tasks.park_io.rows import Row, Strict, csv_rows, file_kind, load_yaml, read_text, validate_row, yaml_rows
 
-UNIT_COLUMNS = ["code", "name_zh", "name_en", "kind", "parent", "latitude", "longitude", "active"]
+UNIT_COLUMNS = ["code", "name_zh", "name_en", "kind", "parent", "latitude", "longitude", "active", "drill_every_months",
+                "risks"]
 LIAISON_COLUMNS = ["name", "role", "phone", "sms", "wecom", "dingtalk", "feishu", "webhook", "channels", "active"]
 DIRECTORY_CSV_COLUMNS = [f"unit_{c}" for c in UNIT_COLUMNS] + [f"liaison_{c}" for c in LIAISON_COLUMNS]
 

@@ -28,6 +28,7 @@ from models.report_store import save_assessment, upward_reports
 from models.requisition_store import list_requisitions
 from tasks.assessment import assess
 from tasks.documents import render_html, render_markdown
+from tasks.drills.recording import record_drill_run
 from tasks.response.context import pick
 from tasks.response.phases import closing as closing_phase
 from tasks.response.phases import groups as groups_phase
@@ -105,6 +106,7 @@ async def assessment_step(run: Run, plan: ResolvedPlan, failed_groups: dict[str,
     with session_scope(engine) as session:
         record_events(session=session, incident=run.incident_id, events=groups_phase.failed(run, failed_groups))
     out = write_assessment(engine, settings, run, plan)
+    record_drill_run(engine, run, plan, out)  # a drill: the units it exercised and its score (issue 14)
     slug = run.incident_id.lower()
     await acreate_markdown_artifact(key=f"assessment-{slug}", markdown=out.markdown_text, description=out.title)
     await acreate_table_artifact(key=f"kpis-{slug}", description=f"KPIs {run.incident_id}", table=kpi_table(out))
