@@ -16,7 +16,6 @@ configured or its liaisons could not be reached.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 
 from prefect import flow, task
@@ -25,7 +24,6 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
 from models.db import session_scope
-from models.drill_due import DrillDue
 from models.errors import InputError
 from models.meeting import Meeting, MeetingKind, MeetingResult, MeetingState
 from models.meeting_store import create_meeting, get_meeting, set_meeting
@@ -40,7 +38,6 @@ from tasks.response.runtime import db, run_settings
 
 MEETING_NOTICE_DAYS = 7  # an annual meeting without a date: a week after the scheduled run
 LIVE_WAIT_S, DRILL_WAIT_S = 86400.0, 1800.0  # park seconds each wave of invitations is given to be answered
-DRILLS_DUE: Callable[[], Sequence[DrillDue]] | None = None  # drill compliance (another part of issue 14 wires it)
 
 
 def today_in_park() -> dt.date:
@@ -110,8 +107,7 @@ def check_parameters(*, meeting_id, day, kind, reason, answer_rate, wait, time_s
 
 @task(name="build the agenda", cache_policy=NO_CACHE)
 def agenda_step(settings, row: Meeting) -> Agenda:
-    inputs = gather_inputs(db(settings), since=row.date - dt.timedelta(days=365), until=row.date,
-                           drills_due=DRILLS_DUE)
+    inputs = gather_inputs(db(settings), since=row.date - dt.timedelta(days=365), until=row.date)
     agenda = build_agenda(inputs, today_in_park())
     with session_scope(db(settings)) as session:
         stored = set_meeting(session=session, meeting_id=row.id, agenda=agenda.model_dump_json()).agenda

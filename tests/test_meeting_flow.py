@@ -124,12 +124,17 @@ def test_a_drill_meeting_is_answered_recorded_minuted_and_rendered(prefect_api, 
     assert "## 1. Attendance" in en.stdout and "## 4. Resolutions" in en.stdout
     for text in (zh.stdout, en.stdout):
         assert drill_id in text and action_id in text and "各单位通报了年度应急工作" in text
-    assert "No drill compliance data." in en.stdout and "暂无演练合规数据" in zh.stdout
     absent = next(a for a in attendance.values() if a.answer is AttendanceAnswer.absent)
     assert absent.reason in en.stdout + zh.stdout
     shown = json.loads(cli("meeting", "show", meeting_id, "--json").stdout)
     assert [i["id"] for i in shown["agenda"]["drills"]] == [drill_id]
     assert [a["id"] for a in shown["agenda"]["open_actions"]] == [action_id]
+    due = {d["unit"]: d for d in shown["agenda"]["compliance"]}  # the park's drill compliance on the meeting's day
+    with session_scope(engine) as session:
+        active = {u.code: u.kind for u in session.exec(select(Unit).where(Unit.active)).all()}
+    assert set(due) == set(active) and {d["required_every_months"] for d in due.values()} <= {6, 12, 24}
+    overdue = [d for d in due.values() if d["overdue"]]
+    assert f"{len(overdue)} of {len(due)} unit(s) overdue." in en.stdout and "暂无演练合规数据" not in zh.stdout
     assert len(shown["resolutions"]) == 2 and shown["counts"] == counts
     listed = json.loads(cli("meeting", "list", "--json").stdout)
     assert [m["id"] for m in listed] == [meeting_id] and listed[0]["state"] == "held"
