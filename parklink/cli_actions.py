@@ -6,7 +6,9 @@
     actions done ID --evidence TEXT|FILE                  closed, with what shows it was done (a file is read)
     actions drop ID --why TEXT
     actions add --source S --source-id X --owner U --due D --text T   an operator's own action, open at once
-    actions remind [--today D] [--drill …] [--json]       the `action-reminders` flow, once, in this process
+    actions remind [--today D] [--drill [--answer-rate R] [--seed N]] [--time-scale X] [--json]
+                                                          the `action-reminders` flow, once, in this process (exit 1:
+                                                          a notice failed)
 
 States are read on today's date in the park (Asia/Shanghai): an open action past its due day is shown overdue.
 Every refusal — an unknown id or unit, a bad or past day, an action already closed — is one line, exit 2, and
@@ -15,6 +17,8 @@ nothing is written.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +45,7 @@ from models.notification import ContextKind
 from models.notification_store import notifications
 from models.text_file import FileRefused, read_text_file
 from models.types import local_time, park_today
+from parklink import engine as engine_manager
 from parklink.app import console, print_json, print_table, state
 from parklink.i18n import heading
 
@@ -216,3 +221,69 @@ def add(
     if json_out:
         return print_json(action_json(row, today))
     _done(row, trc(state.lang, "action", "open"))
+
+
+def _notice_status(notice, lang: str) -> str:
+    """An overdue notice: how its chase ended; a reminder: sent now, or before (the same stage is sent once)."""
+    if notice.error:
+        return tr(lang, "failed")
+    if notice.status is not None:
+        return notice.status.label(lang)
+    return tr(lang, "sent") if notice.sent else tr(lang, "sent before")
+
+
+async def _remind(**params):
+    from flows.action_reminders import action_reminders  # Prefect loads only when reminders are sent
+
+    flow_state = await action_reminders(**params, return_state=True)
+    return flow_state, await flow_state.aresult(raise_on_failure=False)
+
+
+@app.command("remind")
+def remind(
+    today: Annotated[str | None, typer.Option("--today", help="remind as on this day, YYYY-MM-DD")] = None,
+    drill: Annotated[bool, typer.Option("--drill", help="send only to a drill gateway this run starts")] = False,
+    answer_rate: Annotated[float | None, typer.Option("--answer-rate", help="drill: share of people who answer")]
+    = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="drill: replay the same people")] = None,
+    time_scale: Annotated[float | None, typer.Option("--time-scale", help="acknowledgement deadlines shrink by this "
+                                                     "factor")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run the `action-reminders` flow once, here: overdue marked, owners reminded, overdue actions escalated."""
+    from models.incident_report import check_time_scale
+    from tasks.actions.results import RemindersResult
+
+    day = parse_day(today, "--today")
+    if (answer_rate is not None or seed is not None) and not drill:
+        raise InputError("--answer-rate and --seed go with --drill", exit_code=2)
+    if answer_rate is not None and not 0 <= answer_rate <= 1:
+        raise InputError(f"--answer-rate {answer_rate}: give a share between 0 and 1", exit_code=2)
+    if time_scale is not None:
+        check_time_scale(time_scale)
+    settings = state.settings
+    drill = drill or bool(settings.drill_base_url)  # a drill gateway configured here: the run is a drill
+    if not drill:  # refused before the engine starts: one line, nothing sent (the flow checks the same)
+        from tasks.response.launch import require_live
+
+        require_live(state.engine, settings)
+    engine_manager.ensure(settings)
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    lang = state.lang
+    flow_state, result = asyncio.run(_remind(today=day, drill=drill, time_scale=time_scale,
+                                             answer_rate=0.9 if answer_rate is None else answer_rate,
+                                             seed=seed or 0, lang=lang))
+    if not isinstance(result, RemindersResult):
+        raise InputError(f"the action reminders ended {flow_state.type.value}: {flow_state.message}")
+    if json_out:
+        print_json(result)
+    else:
+        if result.notices:
+            print_table(tr(lang, "reminders and overdue notices ({n})", n=len(result.notices)),
+                        ["id", "kind", "owner", "status", "escalated", "problem"],
+                        [[n.action, n.kind, n.owner, _notice_status(n, lang), ", ".join(n.escalated_to),
+                          n.error or "; ".join(n.problems)] for n in result.notices])
+        console.print(tr(lang, "action reminders {day}: {r} reminded, {e} escalated, {o} overdue", day=result.today,
+                         r=len(result.reminded), e=len(result.escalated), o=len(result.overdue)), markup=False)
+    if not flow_state.is_completed():
+        raise typer.Exit(1)

@@ -39,6 +39,7 @@ class ActionNotice(Result):
     acked_by: str | None = None
     escalated_to: list[str] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
+    error: str | None = None  # its task failed (an owner no longer in the directory, …): nothing more was sent
 
 
 class RemindersResult(Result):
