@@ -39,7 +39,7 @@ from models.action_store import (
     list_actions,
 )
 from models.db import session_scope
-from models.errors import InputError, ParkLinkError
+from models.errors import InputError, NotFound
 from models.i18n import tr, trc
 from models.notification import ContextKind
 from models.notification_store import notifications
@@ -58,10 +58,11 @@ IdArg = Annotated[str, typer.Argument(help="the action's id, ACT-YYYYMMDD-NNNN")
 
 @contextmanager
 def refused() -> Iterator[None]:
-    """What the store refuses (an unknown id or unit, a closed action) is refused input here: exit 2."""
+    """What the store refuses (an unknown id or unit, a closed action) is refused input here: exit 2 (a setting or
+    a database that cannot be reached stays exit 1)."""
     try:
         yield
-    except ParkLinkError as exc:
+    except (InputError, NotFound) as exc:
         raise InputError(str(exc), exit_code=2) from None
 
 

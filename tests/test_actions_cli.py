@@ -177,3 +177,11 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(park, cli, engine, tmp
     out = cli("actions", *[a.format(**where) for a in args])
     assert line in one_error_line(out)
     assert [r.model_dump() for r in rows(engine)] == before, "nothing written"
+
+
+def test_a_bad_action_setting_is_one_line_exit_1(cli, monkeypatch):
+    monkeypatch.setenv("PARKLINK_ACTION_REMIND_DAYS", "7,soon")
+    line = one_error_line(cli("actions", "list"), code=1)
+    assert line == ("Error: setting PARKLINK_ACTION_REMIND_DAYS: Value error, `7,soon`: give whole days (0–365) "
+                    "before the due day, comma-separated, e.g. 7,1; fix the environment variable")
+    monkeypatch.delenv("PARKLINK_ACTION_REMIND_DAYS")  # the fixture's engine is stopped with the settings read again

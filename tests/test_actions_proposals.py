@@ -13,13 +13,15 @@ from sqlmodel import select
 
 from models.action import ActionSource, ActionState, CorrectiveAction
 from models.db import session_scope
+from models.directory import Unit, UnitKind
 from models.events import UnitOutcomeEvent, UnitStatus
 from models.incident import AssessmentRecord
 from models.playbook import load_playbooks
 from models.settings import get_settings
 from models.types import park_today
 from tasks.actions.owners import kpi_owner, worst_group
-from tasks.assessment import GroupFacts, UnitFacts, recommendation
+from tasks.actions.proposals import kpi_actions
+from tasks.assessment import GroupFacts, UnitFacts, check_targets, recommendation
 from tasks.response.assessing import write_assessment
 from tasks.response.run import Run
 from tests.respond_support import records, run_drill
@@ -71,6 +73,36 @@ def test_each_target_points_at_its_unit():
         g.model_copy(update={"lead": "incident_enterprise"}) if g.key == "medical" else g for g in PLAN_II.groups]})
     assert owner("ack_rate", plan=with_enterprise) == "qy-ha"
     assert owner("ack_rate", plan=with_enterprise, enterprise=None) == "ldzbgs"
+
+
+def test_an_assessment_proposes_once_per_missed_target_on_both_backends(engine):
+    with session_scope(engine) as session:
+        session.add_all([Unit(code=c, name_zh=c, kind=UnitKind.office if c == "ldzbgs" else UnitKind.other)
+                         for c in ("ldzbgs", "xfjydd", "wjtj", "fgj")])
+    checks = check_targets({"time_to_command_post_min": 45.0, "all_groups_acknowledged_min": None,
+                            "first_report_min": 20.0, "time_to_dispatch_min": 50.0},
+                           {"command_post_min": 30, "all_groups_ack_min": 15, "first_report_min": 60,
+                            "first_dispatch_min": 30})
+    groups = [group("rescue", unit("xfjydd", ACK, 5)), group("medical", unit("wjtj", NONE, None))]
+    run = Run(incident_id="INC-20261201-0009", playbook="hazmat-leak", level="II", lang="en", enterprise="qy-ha")
+    settings = get_settings(action_due_days=10)
+    for _ in range(2):  # assessed twice: the same three actions
+        with session_scope(engine) as session:
+            lines = kpi_actions(session, run=run, plan=PLAN_II, checks=checks, groups=groups, settings=settings)
+    assert [(a.target, a.owner, a.state) for a in sorted(lines, key=lambda a: a.target)] == [
+        ("all_groups_ack_min", "wjtj", ActionState.proposed), ("command_post_min", "ldzbgs", ActionState.proposed),
+        ("first_dispatch_min", "fgj", ActionState.proposed)]
+    assert all(a.due == park_today() + timedelta(days=10) for a in lines)
+    with session_scope(engine) as session:
+        rows = list(session.exec(select(CorrectiveAction)).all())
+        read = kpi_actions(session, run=run, plan=PLAN_II, checks=checks, groups=groups, settings=settings,
+                           propose=False)
+    assert sorted(r.id for r in rows) == sorted(a.id for a in lines) == sorted(a.id for a in read)
+    assert {r.source for r in rows} == {ActionSource.incident}, "a real response's findings"
+    assert {r.text for r in rows if r.kpi == "command_post_min"} == {
+        "command post set up (min) missed (was 45.0, target at most 30): find the cause and re-test it in the next "
+        "drill."}
+    assert {a.label.zh for a in lines if a.target == "command_post_min"} == {"现场指挥部开设用时（分钟）"}
 
 
 def expected_owner(target: str, plan, events) -> str:

@@ -9,6 +9,7 @@ import json
 from collections import Counter
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from sqlmodel import select
 
@@ -139,3 +140,45 @@ def test_owners_reminded_the_overdue_escalated_to_head_then_office_once_a_day(pr
     refused = cli("actions", "remind", "--answer-rate", "0.5")
     assert refused.exit_code == 2 and refused.stderr.startswith("Error: --answer-rate and --seed go with --drill")
     assert cli("actions", "remind", "--today", "2026-02-30").exit_code == 2
+
+
+async def acknowledge_overdue(gateway, note: str) -> None:
+    """The owner's primary liaison answers the overdue notice through its link (the JSON API)."""
+    async with httpx.AsyncClient() as client:
+        while True:
+            for m in list(gateway.messages):
+                if ":overdue-" in m["key"] and m["key"].split(":")[4] == "0":
+                    resp = await client.post(m["ack_url"].replace("/ack/", "/api/ack/"), json={"note": note})
+                    assert resp.status_code == 200, resp.text
+                    return
+            await asyncio.sleep(0.02)
+
+
+@pytest.mark.prefect
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_owner_who_acknowledges_the_overdue_notice_stops_the_chase(prefect_api, cli, engine, monkeypatch):
+    from flows.action_reminders import action_reminders
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api)
+    monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
+    assert cli("init").exit_code == 0
+    with session_scope(engine) as session:
+        late = add_action(session=session, key="MTG-2:r3", source=ActionSource.meeting, source_id="MTG-2",
+                          text="Drill the night shift", owner="fgj", due=park_today() - timedelta(days=8)).id
+    gw = DrillGateway(Behaviour(answer_rate=0.0, delay=(0.0, 0.0), error_rate=0.0))
+
+    async def go():
+        answer = asyncio.ensure_future(acknowledge_overdue(gw, "收到，本周完成"))
+        state = await action_reminders(drill=True, time_scale=600.0, lang="en", return_state=True)
+        await answer
+        return state, await state.aresult(raise_on_failure=False)
+
+    with serve_in_thread(gw.app, name="drill gateway") as url:
+        monkeypatch.setenv("PARKLINK_DRILL_BASE_URL", url)
+        state, result = asyncio.run(go())
+    assert state.is_completed(), state.message
+    (notice,) = result.notices
+    assert (notice.kind, notice.status.value, notice.escalated_to) == ("overdue-7", "acknowledged", [])
+    assert result.escalated == [late] and notice.acked_by.startswith("fgj/")
+    (row,) = action_rows(engine, late)
+    assert row.acked_at and row.ack_note == "收到，本周完成" and "8 day(s) overdue" in row.text
