@@ -184,4 +184,3 @@ def test_a_bad_action_setting_is_one_line_exit_1(cli, monkeypatch):
     line = one_error_line(cli("actions", "list"), code=1)
     assert line == ("Error: setting PARKLINK_ACTION_REMIND_DAYS: Value error, `7,soon`: give whole days (0–365) "
                     "before the due day, comma-separated, e.g. 7,1; fix the environment variable")
-    monkeypatch.delenv("PARKLINK_ACTION_REMIND_DAYS")  # the fixture's engine is stopped with the settings read again
