@@ -18,7 +18,6 @@ nothing is written.
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,8 +44,7 @@ from models.notification import ContextKind
 from models.notification_store import notifications
 from models.text_file import FileRefused, read_text_file
 from models.types import local_time, park_today
-from parklink import engine as engine_manager
-from parklink.app import console, print_json, print_table, state
+from parklink.app import console, drill_options, local_engine, print_json, print_table, state
 from parklink.i18n import heading
 
 EVIDENCE_MAX = 64 * 1024  # bytes of an evidence file kept with the action
@@ -256,20 +254,10 @@ def remind(
     from tasks.actions.results import RemindersResult
 
     day = parse_day(today, "--today")
-    if (answer_rate is not None or seed is not None) and not drill:
-        raise InputError("--answer-rate and --seed go with --drill", exit_code=2)
-    if answer_rate is not None and not 0 <= answer_rate <= 1:
-        raise InputError(f"--answer-rate {answer_rate}: give a share between 0 and 1", exit_code=2)
+    drill = drill_options(drill=drill, answer_rate=answer_rate, seed=seed)
     if time_scale is not None:
         check_time_scale(time_scale)
-    settings = state.settings
-    drill = drill or bool(settings.drill_base_url)  # a drill gateway configured here: the run is a drill
-    if not drill:  # refused before the engine starts: one line, nothing sent (the flow checks the same)
-        from tasks.response.launch import require_live
-
-        require_live(state.engine, settings)
-    engine_manager.ensure(settings)
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    local_engine(drill=drill)
     lang = state.lang
     flow_state, result = asyncio.run(_remind(today=day, drill=drill, time_scale=time_scale,
                                              answer_rate=0.9 if answer_rate is None else answer_rate,
