@@ -34,7 +34,7 @@ from models.errors import InputError
 from models.liaison_check import CheckReason, LiaisonCheckResult
 from models.notification_store import create_check, get_check
 from models.settings import Lang
-from models.types import SHANGHAI, utcnow
+from models.types import park_today
 from tasks.drill.environment import drill_environment
 from tasks.duty.gap_notice import GapNotice, send_gap_notice
 from tasks.notify.check import CheckReport, run_liaison_check
@@ -44,8 +44,8 @@ from tasks.response.launch import require_live
 from tasks.response.runtime import db, run_settings
 
 
-def today_in_park() -> date:
-    return utcnow().astimezone(SHANGHAI).date()
+def today_in_park() -> date:  # the day as this module reads it (tests set it here)
+    return park_today()
 
 
 def run_name() -> str:

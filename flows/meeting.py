@@ -28,7 +28,7 @@ from models.errors import InputError
 from models.meeting import Meeting, MeetingKind, MeetingResult, MeetingState
 from models.meeting_store import create_meeting, get_meeting, set_meeting
 from models.settings import Lang
-from models.types import SHANGHAI, utcnow
+from models.types import park_today
 from tasks.drill.environment import drill_environment
 from tasks.meeting.agenda import Agenda, agenda_text, build_agenda
 from tasks.meeting.gather import gather_inputs
@@ -40,8 +40,8 @@ MEETING_NOTICE_DAYS = 7  # an annual meeting without a date: a week after the sc
 LIVE_WAIT_S, DRILL_WAIT_S = 86400.0, 1800.0  # park seconds each wave of invitations is given to be answered
 
 
-def today_in_park() -> dt.date:
-    return utcnow().astimezone(SHANGHAI).date()
+def today_in_park() -> dt.date:  # the day as this module reads it (tests set it here)
+    return park_today()
 
 
 def title(kind: str, day: dt.date | str | None, meeting_id: str | None, drill: bool) -> str:

@@ -29,8 +29,15 @@ from tasks.warning.ending import end_warning, release_standby, stand_down_action
 from tasks.warning.opening import OpenedWarning
 from tasks.warning.readback import read_back
 from tasks.warning.results import ReserveCheckResult, WarningResult
-from tasks.warning.rules import actions_for, colour_delta, reserve_shortfalls, run_expiry, standby_units
-from tasks.warning.steps import assign_action, call_standby, logistics_lead, send_reserve_check
+from tasks.warning.rules import (
+    actions_for,
+    colour_delta,
+    logistics_lead,
+    reserve_shortfalls,
+    run_expiry,
+    standby_units,
+)
+from tasks.warning.steps import assign_action, call_standby, send_reserve_check
 
 
 class WarningLoop:

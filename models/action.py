@@ -18,6 +18,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
+from models.i18n import N_, NC_
 from models.types import UTCDateTime, enum_type, utcnow
 
 ACTION_ID = r"^ACT-[0-9]{8}-[0-9]{4,}$"
@@ -41,6 +42,13 @@ class ActionState(StrEnum):
 LIVE_STATES = (ActionState.open, ActionState.overdue)  # what the reminders chase
 CLOSED_STATES = (ActionState.done, ActionState.dropped)
 
+# How people read them: `tr(lang, SOURCE_LABELS[source])`, `trc(lang, "action", STATE_LABELS[state])`.
+SOURCE_LABELS = {ActionSource.meeting: N_("joint meeting"), ActionSource.drill: N_("drill"),
+                 ActionSource.incident: N_("incident"), ActionSource.warning: N_("warning")}
+STATE_LABELS = {ActionState.proposed: NC_("action", "proposed"), ActionState.open: NC_("action", "open"),
+                ActionState.overdue: NC_("action", "overdue"), ActionState.done: NC_("action", "done"),
+                ActionState.dropped: NC_("action", "dropped")}
+
 
 class CorrectiveAction(SQLModel, table=True):
     __tablename__ = "corrective_action"
@@ -63,3 +71,7 @@ class CorrectiveAction(SQLModel, table=True):
     def is_overdue(self, today: date) -> bool:
         """Open past its due day (the state says so once the reminder flow has seen it)."""
         return self.state is ActionState.overdue or (self.state is ActionState.open and today > self.due)
+
+    def state_on(self, today: date) -> ActionState:
+        """The state as people read it on `today`: an open action past its due day is overdue already."""
+        return ActionState.overdue if self.is_overdue(today) else self.state

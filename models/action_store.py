@@ -2,9 +2,13 @@
 
     propose_action / add_action      write one (proposed, or open at once) under its key; the same key twice
                                      returns the first row unchanged
+    check_owner                      the owner's code, when the directory has that unit
     get_action / list_actions        read (filters: source, owner, states, overdue on a day)
     confirm_action / complete_action / drop_action   an operator's decisions; a closed action stays closed
     mark_overdue                     open actions past their due day become overdue; which
+
+An owner is a unit of the directory: another code is refused (NotFound, with the nearest code) before a row is
+written.
 """
 
 from __future__ import annotations
@@ -15,8 +19,19 @@ from sqlmodel import Session, col, select
 
 from models.action import CLOSED_STATES, ActionSource, ActionState, CorrectiveAction
 from models.day_ids import insert_numbered
+from models.did_you_mean import did_you_mean
+from models.directory import Unit
 from models.errors import InputError, NotFound
 from models.types import utcnow
+
+
+def check_owner(*, session: Session, code: str) -> str:
+    """`code` when it is a unit of the directory, else NotFound naming the nearest code."""
+    if session.get(Unit, code) is None:
+        known = set(session.exec(select(Unit.code)).all())
+        hint = did_you_mean(code, known, prefix=True) or "; see `parklink directory list`"
+        raise NotFound(f"unit `{code}` not found{hint}")
+    return code
 
 
 def _write(session: Session, *, key: str, source: ActionSource, source_id: str, text: str, owner: str, due: date,
@@ -24,6 +39,7 @@ def _write(session: Session, *, key: str, source: ActionSource, source_id: str, 
     existing = session.exec(select(CorrectiveAction).where(CorrectiveAction.key == key)).first()
     if existing is not None:
         return existing
+    check_owner(session=session, code=owner)
     now = utcnow()
     return insert_numbered(session=session, column=CorrectiveAction.id, prefix="ACT", now=now, make=lambda id_: (
         CorrectiveAction(id=id_, key=key, source=source, source_id=source_id, text=text, owner=owner, due=due,
@@ -80,8 +96,8 @@ def confirm_action(*, session: Session, action_id: str, owner: str | None = None
     row = get_action(session=session, action_id=action_id)
     if row.state is not ActionState.proposed:
         raise InputError(f"action {row.id} is {row.state.value}, not proposed: only a proposed action is confirmed")
-    row.state, row.confirmed_at = ActionState.open, now or utcnow()
-    row.owner, row.due = owner or row.owner, due or row.due
+    row.owner = check_owner(session=session, code=owner) if owner else row.owner
+    row.state, row.confirmed_at, row.due = ActionState.open, now or utcnow(), due or row.due
     session.add(row)
     return row
 

@@ -24,6 +24,7 @@ class ContextKind(StrEnum):
     warning = "warning"
     report = "report"  # an enterprise's report (models/intake.py): the office's duty officer is told
     meeting = "meeting"  # a joint meeting's invitation (models/meeting.py): each unit answers whether it attends
+    action = "action"  # a corrective action (models/action.py): its owner reminded, an overdue one escalated
 
 
 def idempotency_key(*, context_kind: str, context_id: str, group: str, message_kind: str, step: int,

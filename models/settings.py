@@ -22,6 +22,9 @@
     PARKLINK_INTAKE_RATE   reports one enterprise may send to `POST /api/reports`, in the notation of the `limits`
                            library: "10/minute" (default), "100/hour", "5 per 10 seconds"; more: 429 + Retry-After
     PARKLINK_INTAKE_MAX_BODY  bytes a report's body may have (default 32768; a longer one: 413)
+    PARKLINK_ACTION_DUE_DAYS  a corrective action an assessment proposes is due this many days later (default 30)
+    PARKLINK_ACTION_REMIND_DAYS  days before its due day an action's owner is reminded (default "7,1")
+    PARKLINK_ACTION_ACK_MIN   minutes (park time) each step of an overdue action's escalation is given (default 60)
 """
 
 from __future__ import annotations
@@ -98,6 +101,25 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
         except ValueError:
             raise ValueError(f"`{value}`: give e.g. 10/minute, 100/hour or 5 per 10 seconds") from None
         return value
+
+    action_due_days: int = Field(default=30, ge=1, le=3650, description="days from an assessment to the due day of "
+                                 "a corrective action it proposes")
+    action_remind_days: Annotated[tuple[int, ...], NoDecode] = Field(default=(7, 1), description="days before the "
+                                                                     "due day the owner is reminded")
+    action_ack_min: float = Field(default=60.0, gt=0, le=24 * 60, description="minutes each step of an overdue "
+                                  "action's escalation is given to acknowledge")
+
+    @field_validator("action_remind_days", mode="before")
+    @classmethod
+    def _remind_days(cls, value):
+        items = value.split(",") if isinstance(value, str) else value
+        try:
+            days = {int(str(v).strip()) for v in items if str(v).strip()}
+        except ValueError:
+            days = {-1}
+        if any(not 0 <= d <= 365 for d in days):
+            raise ValueError(f"`{value}`: give whole days (0–365) before the due day, comma-separated, e.g. 7,1")
+        return tuple(sorted(days, reverse=True))
 
     @property
     def db_url(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown here
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def park_today() -> date:
+    """Today's date in the park (Asia/Shanghai): due days and reminders count in it."""
+    return utcnow().astimezone(SHANGHAI).date()
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S", missing: str = "—") -> str:

@@ -7,6 +7,7 @@ Every command raises `ParkLinkError` for what a person must fix; `run()` prints 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,7 +28,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from models.db import create_schema, get_engine
-from models.errors import ParkLinkError
+from models.errors import InputError, ParkLinkError
 from models.settings import Settings, get_settings
 
 console = Console()
@@ -99,6 +100,29 @@ def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     for row in rows:
         table.add_row(*["" if v is None else str(to_plain(v)) for v in row])
     console.print(table)
+
+
+def drill_options(*, drill: bool, answer_rate: float | None, seed: int | None) -> bool:
+    """A standing mechanism's `--drill [--answer-rate R] [--seed N]` checked; whether the run is a drill (it is
+    where a drill gateway is configured)."""
+    if (answer_rate is not None or seed is not None) and not drill:
+        raise InputError("--answer-rate and --seed go with --drill", exit_code=2)
+    if answer_rate is not None and not 0 <= answer_rate <= 1:
+        raise InputError(f"--answer-rate {answer_rate}: give a share between 0 and 1", exit_code=2)
+    return drill or bool(state.settings.drill_base_url)
+
+
+def local_engine(*, drill: bool) -> None:
+    """A flow is about to run in this process: a live run is refused first (one line, nothing sent; the flow
+    checks the same), then the engine is started if need be."""
+    from parklink import engine as engine_manager
+
+    if not drill:
+        from tasks.response.launch import require_live
+
+        require_live(state.engine, state.settings)
+    engine_manager.ensure(state.settings)
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
 
 def fail(error: ParkLinkError) -> None:

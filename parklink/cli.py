@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from parklink import (
+    cli_actions,
     cli_audit,
     cli_deploy,
     cli_directory,
@@ -60,6 +61,7 @@ cli_warn.register(app)
 app.add_typer(cli_reports.app, name="reports")
 app.add_typer(cli_meeting.app, name="meeting")
 app.add_typer(cli_drills.app, name="drills")
+app.add_typer(cli_actions.app, name="actions")
 
 
 def main() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 
 import typer
 
@@ -13,8 +12,7 @@ from models.errors import InputError
 from models.i18n import N_, tr
 from models.liaison_check import CheckReason, LiaisonCheckResult
 from models.types import local_time
-from parklink import engine as engine_manager
-from parklink.app import console, print_json, print_table, state
+from parklink.app import console, drill_options, local_engine, print_json, print_table, state
 
 
 async def _run(wait_s: float | None, drill: bool, answer_rate: float, seed: int, lang: str):
@@ -28,20 +26,10 @@ async def _run(wait_s: float | None, drill: bool, answer_rate: float, seed: int,
 def live_check(*, wait_s: float | None, drill: bool, answer_rate: float | None, seed: int | None,
                json_out: bool) -> None:
     """Send the check message to every active primary liaison; exit 1 when anyone is unreachable."""
-    if (answer_rate is not None or seed is not None) and not drill:
-        raise InputError("--answer-rate and --seed go with --drill", exit_code=2)
-    if answer_rate is not None and not 0 <= answer_rate <= 1:
-        raise InputError(f"--answer-rate {answer_rate}: give a share between 0 and 1", exit_code=2)
+    drill = drill_options(drill=drill, answer_rate=answer_rate, seed=seed)
     if wait_s is not None and wait_s <= 0:
         raise InputError(f"--wait {wait_s}: give seconds above 0", exit_code=2)
-    settings = state.settings
-    drill = drill or bool(settings.drill_base_url)  # a drill gateway configured here: the check is a drill
-    if not drill:  # refused before the engine starts: one line, nothing sent (the flow checks the same)
-        from tasks.response.launch import require_live
-
-        require_live(state.engine, settings)
-    engine_manager.ensure(settings)
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    local_engine(drill=drill)
     lang = state.lang
     flow_state, result = asyncio.run(_run(wait_s, drill, 0.9 if answer_rate is None else answer_rate, seed or 0,
                                           lang))

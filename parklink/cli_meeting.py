@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sys
 from datetime import date
@@ -25,8 +24,7 @@ from models.i18n import tr
 from models.meeting import MEETING_ID, MeetingKind, MeetingResult
 from models.meeting_store import get_meeting, list_meetings, record_minutes
 from models.text_file import FileRefused, read_text_file
-from parklink import engine as engine_manager
-from parklink.app import console, print_json, print_table, state
+from parklink.app import console, local_engine, print_json, print_table, state
 
 app = typer.Typer(help="The joint meeting of the linkage units: schedule, minutes, record.", no_args_is_help=True)
 MAX_MINUTES = 256 * 1024  # bytes of a minutes file
@@ -87,13 +85,7 @@ def schedule(
 
     if when < today_in_park():
         raise InputError(f"--date {when}: the day is in the past (today is {today_in_park()})", exit_code=2)
-    settings = state.settings
-    if not drill:  # refused before the engine starts: one line, nothing sent (the flow checks the same)
-        from tasks.response.launch import require_live
-
-        require_live(state.engine, settings)
-    engine_manager.ensure(settings)
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    local_engine(drill=drill)
     lang = state.lang
     flow_state, result = asyncio.run(_run(
         date=when, kind=MeetingKind.ad_hoc if ad_hoc else MeetingKind.annual, reason=reason, drill=drill,

@@ -103,6 +103,9 @@ def print_result(result: ResponseResult, lang: str) -> None:
     else:
         console.print(tr(lang, "assessment: stored; print it with `parklink report {i}`", i=result.incident),
                       markup=False, soft_wrap=True)
+    if assessment.actions:
+        console.print(tr(lang, "corrective actions proposed: {ids} (parklink actions confirm ID)",
+                         ids=", ".join(assessment.actions)), markup=False, soft_wrap=True)
     if result.ui_url:
         console.print(tr(lang, "this run in the Prefect UI: {u}", u=result.ui_url), markup=False, soft_wrap=True)
     for label, message in result.failed.items():

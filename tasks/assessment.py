@@ -197,7 +197,7 @@ def _texts(msgid: str, **kwargs: object) -> Texts:
 def assess(data: AssessmentInput) -> Assessment:
     kpis = compute_kpis(data)
     checks = check_targets(kpis, data.targets)
-    recommendations = [_recommend(c) for c in checks if not c.met]
+    recommendations = [recommendation(c) for c in checks if not c.met]
     if kpis["unreachable_units"]:
         recommendations.append(_texts(N_(
             "{n} unit(s) could not be reached at all: verify their liaisons, duty phones and fallback channels, "
@@ -209,7 +209,8 @@ def assess(data: AssessmentInput) -> Assessment:
     return Assessment(kpis=kpis, checks=checks, findings=_findings(kpis, checks), recommendations=recommendations)
 
 
-def _recommend(check: KpiCheck) -> Texts:
+def recommendation(check: KpiCheck) -> Texts:
+    """What a missed target asks for, in both languages (the text of the corrective action it proposes)."""
     def say(lang: str) -> str:
         value = tr(lang, "not achieved") if check.value is None else check.value
         sense = tr(lang, "at most") if check.sense == "max" else tr(lang, "at least")

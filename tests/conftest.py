@@ -98,7 +98,8 @@ def cli(monkeypatch, capsys, db_url, tmp_path, request):
         monkeypatch.setenv("PARKLINK_ENGINE_PORT", str(_free_port()))
     if "prefect_api" in request.fixturenames and not os.environ.get("PREFECT_API_URL"):
         monkeypatch.setenv("PREFECT_API_URL", request.getfixturevalue("prefect_api"))
-    request.addfinalizer(lambda: engine_manager.stop(get_settings()))
+    started = get_settings()  # read now: a test may leave a bad setting behind to see it refused
+    request.addfinalizer(lambda: engine_manager.stop(started))
 
     def run(*args: str) -> Result:
         app_module.state.reset()

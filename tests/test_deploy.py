@@ -16,7 +16,8 @@ from tasks.response.runtime import library
 from tests.conftest import REPO
 
 SET_DIR = "prefect.deployments.steps.set_working_directory"
-STANDING = ["liaison-check", "warning", "warning-feed", "joint-meeting"]  # besides one deployment per playbook
+# besides one deployment per playbook
+STANDING = ["liaison-check", "warning", "warning-feed", "joint-meeting", "action-reminders"]
 
 
 def expected_version() -> str:
@@ -117,7 +118,8 @@ def test_deploy_creates_the_pool_the_deployments_and_the_automation_then_changes
     paused = cli("deploy", "--limit", "3", "--zombie-after", "90", "--pause-schedules", "--json")
     assert paused.exit_code == 0, paused.stderr
     changed = {a["deployment"] for a in json.loads(paused.stdout)["deployments"] if a["status"] != "unchanged"}
-    assert changed == {"liaison-check", "warning-feed"}, "only the deployments with schedules change"
+    assert changed == {"liaison-check", "warning-feed", "joint-meeting", "action-reminders"}, \
+        "only the deployments with schedules change"
     check = _read_back(prefect_api)[1]["liaison-check"]
     assert len(check.schedules) == 2 and not any(s.active for s in check.schedules), "a test server fires nothing"
 

@@ -2,7 +2,9 @@
 
 `render_assessment` reads the incident's record through the store functions, assesses it (tasks.assessment,
 pure) and renders it (tasks.documents) in the run's language, writing nothing: `parklink report --lang` calls
-it for another language. `write_assessment` also stores it (`AssessmentRecord`: the report, read from the
+it for another language. With `propose` (the run's own assessment), every KPI not met first proposes its
+corrective action, once per incident and target (tasks/actions/proposals.py); the report and the result list
+the incident's actions. `write_assessment` also stores it (`AssessmentRecord`: the report, read from the
 database on any machine) and, only when PARKLINK_REPORTS_DIR is set, writes the files under it (the record
 keeps their paths relative to that directory, never one machine's absolute path).
 The task also records groups whose task failed and publishes the artifacts `assessment-<id>`, `kpis-<id>`.
@@ -26,6 +28,7 @@ from models.notification_store import notifications
 from models.playbook import ResolvedPlan
 from models.report_store import save_assessment, upward_reports
 from models.requisition_store import list_requisitions
+from tasks.actions.proposals import kpi_actions
 from tasks.assessment import assess
 from tasks.documents import render_html, render_markdown
 from tasks.drills.recording import record_drill_run
@@ -37,8 +40,9 @@ from tasks.response.run import Run
 from tasks.response.runtime import db, settings_for, unit_names
 
 
-def render_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> AssessmentResult:
-    """Assess the incident from its records and render Markdown and HTML in `run.lang`; nothing is written."""
+def render_assessment(engine, settings, run: Run, plan: ResolvedPlan, *, propose: bool = False) -> AssessmentResult:
+    """Assess the incident from its records and render Markdown and HTML in `run.lang`; nothing is written but,
+    with `propose`, the corrective actions of the KPIs not met."""
     lang, incident_id = run.lang, run.incident_id
     names = unit_names(engine)
     with session_scope(engine) as session:
@@ -52,11 +56,13 @@ def render_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> Assessm
             reservations=list_reservations(session=session, incident_id=incident_id),
             requisitions=list_requisitions(session=session, incident_id=incident_id))
         result = assess(data)
+        actions = kpi_actions(session, run=run, plan=plan, checks=result.checks, groups=data.groups,
+                              settings=settings, propose=propose)
         context = {"incident": incident, "plan_title": pick((plan.title_zh, plan.title_en), lang),
                    "enterprise_name": pick(names.get(incident.enterprise or "", ("", "")), lang),
                    "kpis": result.kpis, "checks": result.checks, "findings": result.findings,
                    "recommendations": result.recommendations, "groups": data.groups,
-                   "timeline": timeline(session=session, incident=incident_id, lang=lang)}
+                   "timeline": timeline(session=session, incident=incident_id, lang=lang), "actions": actions}
         title = tr(lang, "After-action assessment {incident}", incident=incident_id)
         markdown = render_markdown(settings.templates_dir, "assessment", lang, context)
         html = render_html(settings.templates_dir, "assessment", lang, context, title=title)
@@ -64,7 +70,8 @@ def render_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> Assessm
                             recommendations=result.recommendations, title=title, markdown_text=markdown,
                             html_text=html, findings={k: v.model_dump() for k, v in result.findings.items()},
                             unreached=closing_phase.unreached(record, plan),
-                            undelivered_reports=closing_phase.undelivered_reports(record))
+                            undelivered_reports=closing_phase.undelivered_reports(record),
+                            actions=[a.id for a in actions])
 
 
 def report_files(reports_dir: Path | None, incident_id: str, lang: str) -> tuple[str, str] | None:
@@ -77,7 +84,7 @@ def report_files(reports_dir: Path | None, incident_id: str, lang: str) -> tuple
 def write_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> AssessmentResult:
     """Render the assessment (render_assessment), store it (`AssessmentRecord`, the report every machine reads)
     and, when PARKLINK_REPORTS_DIR is set, write it there too: the record keeps the paths relative to it."""
-    out = render_assessment(engine, settings, run, plan)
+    out = render_assessment(engine, settings, run, plan, propose=True)
     files = report_files(settings.reports_dir, run.incident_id, run.lang)
     if files is not None:
         root = Path(settings.reports_dir)

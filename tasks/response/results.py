@@ -140,6 +140,7 @@ class AssessmentResult(Result):
     kpis: dict[str, Any]
     markdown: str | None = None  # the Markdown file, relative to PARKLINK_REPORTS_DIR (None: no files written)
     html: str | None = None  # the HTML file, likewise
+    actions: list[str] = Field(default_factory=list)  # the corrective actions its KPIs not met proposed (ids)
     checks: list[KpiCheck] = Field(default_factory=list, exclude=True)
     recommendations: list[Texts] = Field(default_factory=list, exclude=True)
     title: str = Field(default="", exclude=True)

@@ -10,6 +10,8 @@
     reserve_shortfalls(levels, …)    the reserve check: each response level's needs against the stock now
                                      (the dispatch planner in dry run) → shortfalls by level and resource type
     run_expiry(...)                  when a warning's `expires` falls in the run's (possibly scaled) time
+    logistics_lead(plans, office)    who hears of the reserve check (and answers for dispatch KPIs): the logistics
+                                     group's lead at the highest level that has one, else the office
 """
 
 from __future__ import annotations
@@ -98,6 +100,16 @@ def reserve_shortfalls(plans: list[ResolvedPlan], stock, at: Position) -> tuple[
         short += _by_type(plan.level, result.shortfalls)
         requisition += _by_type(plan.level, result.requisitions)
     return short, requisition
+
+
+def logistics_lead(plans: list[ResolvedPlan], office: str) -> str:
+    """Who hears of the reserve check: the logistics group's lead at the highest level that has one, else the
+    office."""
+    for plan in reversed(plans):
+        for group in plan.groups:
+            if group.key == "logistics":
+                return group.lead
+    return office
 
 
 def run_expiry(*, raised_at: datetime, onset: datetime | None, expires: datetime | None,

@@ -25,7 +25,6 @@ from models.events import (
     UnitStatus,
 )
 from models.notification import ContextKind
-from models.playbook import ResolvedPlan
 from models.types import utcnow
 from models.warning_kinds import COLOUR_ZH, Colour
 from models.warning_store import set_reserve_check
@@ -128,16 +127,6 @@ async def call_standby(run: WarningRun, units: list[str], all_units: bool, seq: 
     return StandbyResult(units=len(units), notified=sum(o.delivered > 0 for o in outcomes),
                          acknowledged=sum(o.status is not UnitStatus.unreachable for o in outcomes),
                          unreached=[o.unit for o in outcomes if o.status is UnitStatus.unreachable])
-
-
-def logistics_lead(plans: list[ResolvedPlan], office: str) -> str:
-    """Who hears of the reserve check: the logistics group's lead at the highest level that has one, else the
-    office."""
-    for plan in reversed(plans):
-        for group in plan.groups:
-            if group.key == "logistics":
-                return group.lead
-    return office
 
 
 @task(name="reserve check", cache_policy=NO_CACHE)
