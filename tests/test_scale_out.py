@@ -10,6 +10,8 @@ submitted with `parklink respond --deployment`.
    across both attempts), and after stand-down the stock is back where it was.
 3. The scheduled liaison check (issue 12) runs through its deployment on a worker, as a drill: it completes, its
    result is kept under its flow run's id, and no real channel hears of it.
+4. So do the joint meeting and the action reminders (issue 14): the meeting's attendance is kept, the owner of an
+   action due in 7 days is reminded.
 """
 
 from __future__ import annotations
@@ -22,21 +24,26 @@ import subprocess
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url
 from sqlmodel import Session, select
 
 from bench.cluster import PARKLINK, Cluster, cluster
+from models.action import ActionSource
+from models.action_store import add_action
 from models.directory import Liaison
 from models.dispatch import Reservation, ReservationStatus
 from models.inventory import Stock
 from models.liaison_check import LiaisonCheckUnit
+from models.meeting import AttendanceAnswer, Meeting, MeetingAttendance
 from models.notification import LiaisonCheck, Notification
 from models.run_lease import RunOutcome
 from models.run_store import attempts
+from models.types import park_today
 from tasks.drill.gateway import Behaviour, DrillGateway
 from tasks.response.run_claim import recorded_result
 from tasks.web.serving import serve_in_thread
@@ -75,7 +82,9 @@ def park(tmp_path_factory):
                     "PARKLINK_WEBHOOK_SECRET": secrets.token_urlsafe(32),
                     "PARKLINK_ACK_BASE_URL": "https://ack.park.example",  # the park's shared public service
                     "PARKLINK_ACK_SECRET": secrets.token_urlsafe(32)}
-        with cluster(tmp_path_factory.mktemp("cluster"), url, port=free_port(), deploy_limit=4, env=channels) as c:
+        prefix = f"{make_url(url).database}_cluster"  # beside the test database: runs on other databases never meet
+        with cluster(tmp_path_factory.mktemp("cluster"), url, port=free_port(), prefix=prefix, deploy_limit=4,
+                     env=channels) as c:
             engine = create_engine(c.env["PARKLINK_DATABASE_URL"])
             with Session(engine) as session:  # the liaisons' webhooks: at the recorder too
                 for li in session.exec(select(Liaison).where(Liaison.webhook.is_not(None))).all():
@@ -228,4 +237,38 @@ def test_the_liaison_check_runs_through_its_deployment_as_a_drill(park):
         units = session.exec(select(LiaisonCheckUnit).where(LiaisonCheckUnit.check_id == check.id)).all()
     assert check.drill and check.finished_at is not None and check.checked > 0 and check.reason == "manual"
     assert len(units) >= check.checked and check.office_notified is not None
+    assert park.recorder.snapshot()["requests"] == [], "a drill never reaches a real channel"
+
+
+def test_the_meeting_and_the_action_reminders_run_through_their_deployments_as_drills(park):
+    """Issue 14's standing mechanisms, deployed from prefect.yaml with their schedules, run on a worker."""
+    c = park.cluster
+    c.start_worker("w1", limit=2)
+    today = park_today()
+    with Session(park.engine) as session:
+        action = add_action(session=session, key=f"scale-out:{secrets.token_hex(4)}", source=ActionSource.drill,
+                            source_id="INC-SCALE-0001", text="补充防毒面具", owner="yjj",
+                            due=today + timedelta(days=7))
+        session.commit()
+        action_id = action.id
+    runs = {}
+    for flow, name, params in (("meeting", "joint-meeting", {"drill": True, "date": str(today + timedelta(days=14)),
+                                                      "time_scale": 600, "answer_rate": 0.8, "seed": 2}),
+                               ("action-reminders", "action-reminders",
+                                {"drill": True, "time_scale": 600, "answer_rate": 1})):
+        deployment = httpx.get(f"{c.api_url}/deployments/name/{flow}/{name}", timeout=10).json()
+        assert deployment.get("schedules"), (name, deployment)
+        created = httpx.post(f"{c.api_url}/deployments/{deployment['id']}/create_flow_run",
+                             json={"parameters": params}, timeout=10)
+        assert created.status_code == 201, created.text
+        runs[name] = created.json()["id"]
+    states = wait_final(c, list(runs.values()), timeout=300)
+    assert set(states.values()) == {"COMPLETED"}, (states, c.worker_log("w1")[-3000:])
+    with Session(park.engine) as session:
+        (meeting,) = session.exec(select(Meeting).where(Meeting.flow_run_id == runs["joint-meeting"])).all()
+        answers = session.exec(select(MeetingAttendance).where(MeetingAttendance.meeting == meeting.id)).all()
+        reminders = session.exec(select(Notification).where(Notification.context_id == action_id,
+                                                            Notification.delivered_at.is_not(None))).all()
+    assert meeting.drill and len(answers) > 20 and any(a.answer is not AttendanceAnswer.no_answer for a in answers)
+    assert reminders and all(":remind-7:" in n.idempotency_key for n in reminders)
     assert park.recorder.snapshot()["requests"] == [], "a drill never reaches a real channel"
