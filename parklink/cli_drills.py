@@ -21,7 +21,7 @@ from models.db import session_scope
 from models.directory import Unit
 from models.drill_store import drill_compliance, unit_history
 from models.errors import InputError
-from models.i18n import tr
+from models.i18n import tr, trc
 from models.types import SHANGHAI, local_time
 from parklink import engine as engine_manager
 from parklink.app import console, print_json, print_table, state
@@ -63,7 +63,7 @@ def compliance(at: Annotated[str | None, typer.Option("--at", help="the day to j
     print_table(tr(state.lang, "drill compliance on {day}", day=day.isoformat()),
                 ["unit", "name", "every (months)", "last drill", "next due", "overdue"],
                 [[d.unit, d.name_zh, d.required_every_months, d.last_drill or "—", d.next_due,
-                  "✗" if d.overdue else ""] for d in lines])
+                  trc(state.lang, "action", "overdue") if d.overdue else ""] for d in lines])
 
 
 def _plan(year: int):

@@ -29,6 +29,10 @@ HEADINGS = frozenset({  # the context's name is spelled out: the extractor reads
     NC_("column", "uom"), NC_("column", "urgency"),
     NC_("column", "check"), NC_("column", "checked"), NC_("column", "acknowledged"), NC_("column", "escalated"),
     NC_("column", "unreachable"), NC_("column", "units reached nobody"),
+    NC_("column", "at"), NC_("column", "date"), NC_("column", "day"), NC_("column", "drill"),
+    NC_("column", "every (months)"), NC_("column", "last drill"), NC_("column", "meeting"), NC_("column", "n"),
+    NC_("column", "new"), NC_("column", "next due"), NC_("column", "overdue"), NC_("column", "score"),
+    NC_("column", "site"),
 })
 
 UNIT_KINDS = {
