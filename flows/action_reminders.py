@@ -30,6 +30,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
+from flows.drill_env import standing_drill
 from models.action import LIVE_STATES
 from models.action_store import list_actions, mark_overdue
 from models.db import session_scope
@@ -40,7 +41,6 @@ from models.types import park_today
 from tasks.actions.notices import escalate, remind
 from tasks.actions.results import ActionNotice, RemindersResult
 from tasks.actions.stages import overdue_kind, reminder_kind
-from tasks.drill.environment import drill_environment
 from tasks.response.launch import require_live
 from tasks.response.runtime import close_http_client, db, run_settings
 
@@ -117,11 +117,8 @@ async def action_reminders(today: date | None = None, drill: bool = False, time_
         return Failed(message=str(exc))
     marked, due = mark_step(settings, day)
     async with AsyncExitStack() as stack:
-        env = None
-        if drill:
-            env = await stack.enter_async_context(drill_environment(
-                db(settings), settings, answer_rate=answer_rate, seed=seed, time_scale=scale, own_ack=True))
-            settings = env.settings
+        env = await standing_drill(stack, settings, drill=drill, answer_rate=answer_rate, seed=seed, time_scale=scale)
+        settings = env.settings if env is not None else settings
         notices = await _notices(settings, due, day, drill)
         await close_http_client()
         count = env.count() if env is not None else None

@@ -28,6 +28,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
+from flows.drill_env import standing_drill
 from models.check_store import check_record, set_check_run
 from models.db import session_scope
 from models.errors import InputError
@@ -35,7 +36,6 @@ from models.liaison_check import CheckReason, LiaisonCheckResult
 from models.notification_store import create_check, get_check
 from models.settings import Lang
 from models.types import park_today
-from tasks.drill.environment import drill_environment
 from tasks.duty.gap_notice import GapNotice, send_gap_notice
 from tasks.notify.check import CheckReport, run_liaison_check
 from tasks.notify.check_followup import escalate_repeated, report_stale
@@ -142,11 +142,8 @@ async def liaison_check(wait: float | None = None, drill: bool = False, answer_r
     except InputError as exc:
         return Failed(message=str(exc))
     async with AsyncExitStack() as stack:
-        env = None
-        if drill:
-            env = await stack.enter_async_context(drill_environment(
-                db(settings), settings, answer_rate=answer_rate, seed=seed, own_ack=True))
-            settings = env.settings
+        env = await standing_drill(stack, settings, drill=drill, answer_rate=answer_rate, seed=seed)
+        settings = env.settings if env is not None else settings
         try:
             check_id = _open(settings, wait, drill, reason, check_id)
         except InputError as exc:

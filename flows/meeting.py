@@ -23,13 +23,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 
+from flows.drill_env import standing_drill
 from models.db import session_scope
 from models.errors import InputError
 from models.meeting import Meeting, MeetingKind, MeetingResult, MeetingState
 from models.meeting_store import create_meeting, get_meeting, set_meeting
 from models.settings import Lang
 from models.types import park_today
-from tasks.drill.environment import drill_environment
 from tasks.meeting.agenda import Agenda, agenda_text, build_agenda
 from tasks.meeting.gather import gather_inputs
 from tasks.meeting.invite import InviteReport, invite_units
@@ -155,11 +155,9 @@ async def meeting(meeting_id: str | None = None, date: dt.date | None = None, ki
     await _rename(row)
     wait = wait or (DRILL_WAIT_S if drill else LIVE_WAIT_S)
     async with AsyncExitStack() as stack:
-        env = None
-        if drill:
-            env = await stack.enter_async_context(drill_environment(
-                db(settings), settings, answer_rate=answer_rate, seed=seed, time_scale=time_scale, own_ack=True))
-            settings = env.settings
+        env = await standing_drill(stack, settings, drill=drill, answer_rate=answer_rate, seed=seed,
+                                   time_scale=time_scale)
+        settings = env.settings if env is not None else settings
         agenda = agenda_step(settings, row)
         report = await invite_step(settings, row, agenda, wait)
         count = env.count() if env is not None else None

@@ -11,19 +11,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from models.day_ids import next_day_id
 from models.errors import InputError, NotFound
 from models.incident import Incident, IncidentStatus, LevelChange
-from models.types import SHANGHAI, utcnow
+from models.types import utcnow
 
 
 def next_incident_id(*, session: Session, now: datetime | None = None) -> str:
     """INC-YYYYMMDD-NNNN, numbered per local (Asia/Shanghai) day."""
-    day = (now or utcnow()).astimezone(SHANGHAI).strftime("%Y%m%d")
-    prefix = f"INC-{day}-"
-    last = session.exec(select(Incident.id).where(col(Incident.id).startswith(prefix))
-                        .order_by(col(Incident.id).desc())).first()
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:04d}"
+    return next_day_id(session=session, column=Incident.id, prefix="INC", now=now)
 
 
 def get_incident(*, session: Session, incident_id: str) -> Incident:

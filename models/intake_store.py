@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from models.day_ids import insert_numbered
 from models.errors import InputError, NotFound
 from models.intake import (
     EnterpriseCredential,
@@ -22,7 +22,7 @@ from models.intake import (
     LaunchedBy,
     ReportState,
 )
-from models.types import SHANGHAI, utcnow
+from models.types import utcnow
 
 
 def add_credential(*, session: Session, enterprise: str, key_hash: str, key_hint: str) -> EnterpriseCredential:
@@ -66,25 +66,14 @@ def intake_requests(*, session: Session) -> list[IntakeRequest]:
     return list(session.exec(select(IntakeRequest).order_by(IntakeRequest.id)).all())
 
 
-def _next_id(session: Session, now: datetime) -> str:
-    prefix = f"RPT-{now.astimezone(SHANGHAI).strftime('%Y%m%d')}-"
-    last = session.exec(select(EnterpriseReport.id).where(col(EnterpriseReport.id).startswith(prefix))
-                        .order_by(col(EnterpriseReport.id).desc())).first()
-    return f"{prefix}{(int(last.rsplit('-', 1)[1]) + 1) if last else 1:04d}"
-
-
 def add_report(*, session: Session, report: EnterpriseReport, attempts: int = 20) -> EnterpriseReport:
     """Record a new report under the day's next id (two at once: the loser takes the next number)."""
-    for _ in range(attempts):
-        report.id = _next_id(session, report.received_at)
-        try:
-            with session.begin_nested():
-                session.add(report)
-                session.flush()
-            return report
-        except IntegrityError:  # the savepoint's rollback took the row out of the session: number it again
-            continue
-    raise InputError("could not number the report: too many at once; send it again")
+    def numbered(report_id: str) -> EnterpriseReport:
+        report.id = report_id
+        return report
+
+    return insert_numbered(session=session, make=numbered, column=EnterpriseReport.id, prefix="RPT",
+                           now=report.received_at, attempts=attempts)
 
 
 def get_report(*, session: Session, report_id: str) -> EnterpriseReport:
