@@ -124,21 +124,6 @@ def _minutes(eta_min) -> int:
     return int(text)
 
 
-def validate(eta_min, note) -> tuple[int | None, str | None]:
-    if eta_min in ("", None):
-        eta = None
-    else:
-        eta = _minutes(eta_min)
-        if not 0 <= eta <= MAX_ETA_MIN:
-            raise AckRefused(Refusal.invalid, f"ETA {eta}: give whole minutes, 0–{MAX_ETA_MIN}")
-    if note is not None and not isinstance(note, str):
-        raise AckRefused(Refusal.invalid, "note: give text")
-    text = (note or "").strip() or None
-    if text is not None and len(text) > MAX_NOTE:
-        raise AckRefused(Refusal.invalid, f"note: {len(text)} characters; at most {MAX_NOTE}")
-    return eta, text
-
-
 def _text(name: str, value, limit: int) -> str | None:
     if value is not None and not isinstance(value, str):
         raise AckRefused(Refusal.invalid, f"{name}: give text")
@@ -146,6 +131,16 @@ def _text(name: str, value, limit: int) -> str | None:
     if text is not None and len(text) > limit:
         raise AckRefused(Refusal.invalid, f"{name}: {len(text)} characters; at most {limit}")
     return text
+
+
+def validate(eta_min, note) -> tuple[int | None, str | None]:
+    if eta_min in ("", None):
+        eta = None
+    else:
+        eta = _minutes(eta_min)
+        if not 0 <= eta <= MAX_ETA_MIN:
+            raise AckRefused(Refusal.invalid, f"ETA {eta}: give whole minutes, 0–{MAX_ETA_MIN}")
+    return eta, _text("note", note, MAX_NOTE)
 
 
 def validate_answer(answer, delegate, reason) -> tuple[AttendanceAnswer | None, str | None, str | None]:
