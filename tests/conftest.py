@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from models.db import create_schema, dispose_engines, drop_schema, get_engine
 from models.settings import get_settings
+from tests.browser_support import chromium  # noqa: F401 — the headless-chromium fixture of the browser tests
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ENV = "PARKLINK_TEST_DATABASE_URL"

@@ -42,6 +42,7 @@ PURE = [
     "tasks/duty/ical.py", "tasks/duty/ical_export.py", "tasks/duty/ical_import.py", "tasks/duty/ical_lines.py",
     "models/duty_kinds.py", "models/warning_kinds.py", "tasks/warning/rules.py", "tasks/warning/results.py", "tasks/warning/__init__.py",
     "tasks/intake/body.py", "tasks/intake/keys.py",
+    "tasks/board/__init__.py", "tasks/board/view.py", "tasks/web/board_stream.py",
     "models/events/warning.py", "bench/duty_speed.py", "tasks/__init__.py", "tasks/grading.py", "tasks/playbook_plan.py", "tasks/siting.py", "tasks/geo.py", "tasks/assessment.py",
     "tasks/documents.py",
     "tasks/dispatch/__init__.py", "tasks/dispatch/planner.py", "tasks/dispatch/travel.py",

@@ -45,22 +45,34 @@ def same_origin(request: Request, base_url: str | None) -> bool:
 
 class Guard:
     def __init__(self, app, *, headers: dict[str, str], max_body: int = DEFAULT_MAX_BODY, too_large: str = "",
-                 max_body_for: dict[str, int] | None = None):
+                 max_body_for: dict[str, int] | None = None, headers_for: dict[str, dict[str, str]] | None = None):
         """`too_large`: the line a person reads on a refused page (/api/ paths get JSON); `max_body_for`: a
-        path's own bound (e.g. the report intake's longer bodies), else `max_body`."""
+        path's own bound (e.g. the report intake's longer bodies), else `max_body`; `headers_for`: a path
+        prefix's headers over `headers` (the board's pages load their own scripts: a CSP of their own)."""
         self.app, self.max_body, self.max_body_for = app, max_body, dict(max_body_for or {})
         self.too_large = too_large or f"request body over {max_body} bytes"
-        self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-        self._names = {k for k, _ in self.headers}
+        self.headers = self._encoded(headers)
+        self.headers_for = [(prefix, self._encoded({**headers, **extra}))
+                            for prefix, extra in sorted((headers_for or {}).items(), key=lambda kv: -len(kv[0]))]
+        self._names = {k for k, _ in self.headers} | {k for _, hs in self.headers_for for k, _ in hs}
+
+    @staticmethod
+    def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+        return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+    def _headers(self, path: str) -> list[tuple[bytes, bytes]]:
+        return next((hs for prefix, hs in self.headers_for if path.startswith(prefix)), self.headers)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
+        own = self._headers(scope.get("path", ""))
+
         async def send_guarded(message):
             if message["type"] == "http.response.start":
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in self._names]
-                message = {**message, "headers": kept + self.headers}
+                message = {**message, "headers": kept + own}
             await send(message)
 
         limit = self.max_body_for.get(scope.get("path", ""), self.max_body)

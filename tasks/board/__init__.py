@@ -1,0 +1,1 @@
+"""The command-post board: what it shows of the record (view, read)."""
