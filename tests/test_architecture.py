@@ -43,7 +43,7 @@ PURE = [
     "models/duty_kinds.py", "models/warning_kinds.py", "tasks/warning/rules.py", "tasks/warning/results.py", "tasks/warning/__init__.py",
     "tasks/intake/body.py", "tasks/intake/keys.py",
     "models/events/warning.py", "bench/duty_speed.py", "tasks/__init__.py", "tasks/grading.py", "tasks/playbook_plan.py", "tasks/siting.py", "tasks/geo.py", "tasks/assessment.py",
-    "tasks/documents.py",
+    "tasks/documents.py", "tasks/print_layout.py", "tasks/print_pdf.py",
     "tasks/dispatch/__init__.py", "tasks/dispatch/planner.py", "tasks/dispatch/travel.py",
     "tasks/dispatch/needs_file.py",
     "tasks/park_io/__init__.py", "tasks/park_io/rows.py", "tasks/park_io/directory.py",
