@@ -67,7 +67,6 @@ def pdf_report(*, html: str, incident, settings, engine, lang: str) -> bytes:
     from tasks.print_pdf import html_to_pdf
     from tasks.response.runtime import park_context
 
-    park = park_context(settings, engine)
     page = print_page(html=html, incident_id=incident.id, reported_at=incident.reported_at, drill=incident.drill,
-                      park_zh=park["name_zh"], park_en=park["name_en"], lang=lang, code=settings.park_doc_code)
+                      park=park_context(settings, engine), lang=lang, code=settings.park_doc_code)
     return html_to_pdf(print_html(settings.templates_dir, page), base_url=Path(settings.templates_dir))

@@ -11,7 +11,9 @@
     print_html(templates_dir, page)  the whole print document (templates/assessment-print.html.j2, sandboxed,
                         autoescaped; the body, already HTML, kept as it is: inline <svg> figures included)
 
-`PrintPage` carries what the header shows; its texts come from the catalogue (`print_page`).
+    print_page(*, html, incident_id, reported_at, drill, park, lang, code=None) → PrintPage: what the header
+                        and footer show, its words from the catalogue (the 文号's form and the section numbers too:
+                        `{number:zh}、` in Chinese, `SectionNumber`)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from models.i18n import language, tr
+from models.i18n import language, localized, tr
 from models.types import local_time, park_today
 from tasks.documents import environment
 
@@ -63,6 +65,13 @@ def issuer_code(park_name_zh: str) -> str:
     return name[:2] + ("化园" if "化工园区" in name else "") + "应急评"
 
 
+class SectionNumber(int):
+    """A section's number whose form the translation chooses: `{number:zh}` → 三 (Chinese numerals), `{number}` → 3."""
+
+    def __format__(self, spec: str) -> str:
+        return chinese_numeral(self) if spec == "zh" else int.__format__(self, spec)
+
+
 def document_number(incident_id: str, *, year: int, code: str, lang: str) -> str:
     day = _DAY_ID.search(incident_id)
     if day:
@@ -71,9 +80,7 @@ def document_number(incident_id: str, *, year: int, code: str, lang: str) -> str
     else:
         trailing = _TRAILING.search(incident_id)
         serial = str(int(trailing[1])) if trailing else incident_id
-    if language(lang) == "en":
-        return f"Ref. {code} [{year}] No. {serial}"
-    return f"{code}〔{year}〕{serial}号"
+    return tr(lang, "Ref. {code} [{year}] No. {number}", code=code, year=year, number=serial)
 
 
 def body_of(html: str) -> str:
@@ -85,28 +92,28 @@ def number_headings(body: str, lang: str) -> str:
     """Every <h2> numbered in order; the first <h1> (the web page's title) removed."""
     body = _H1.sub("", body, count=1)
     count = 0
-    en = language(lang) == "en"
 
     def renumber(match: re.Match) -> str:
         nonlocal count
         count += 1
-        label = f"{count}." if en else f"{chinese_numeral(count)}、"
+        label = tr(lang, "{number}.", number=SectionNumber(count))
         text = _OLD_NUMBER.sub("", match[2], count=1)
         return f'<h2{match[1]}><span class="no">{label}</span>{text}</h2>'
 
     return _H2.sub(renumber, body)
 
 
-def print_page(*, html: str, incident_id: str, reported_at: datetime | None, drill: bool, park_zh: str,
-               park_en: str, lang: str, code: str | None = None) -> PrintPage:
-    """The print page of an assessment's HTML (the stored record's, or rendered in `lang`)."""
+def print_page(*, html: str, incident_id: str, reported_at: datetime | None, drill: bool, park: dict[str, str],
+               lang: str, code: str | None = None) -> PrintPage:
+    """The print page of an assessment's HTML (the stored record's, or rendered in `lang`); `park` has the
+    park's `name_zh` and `name_en` (tasks.response.runtime.park_context)."""
     lang = language(lang)
-    park = park_en if lang == "en" else park_zh
+    name = localized(lang, park, "name")
     year = int(local_time(reported_at, "%Y")) if reported_at else park_today().year
     return PrintPage(
-        lang=lang, issuer=park,
-        title=tr(lang, "{park}: assessment of the emergency response", park=park),
-        number=document_number(incident_id, year=year, code=code or issuer_code(park_zh), lang=lang),
+        lang=lang, issuer=name,
+        title=tr(lang, "{park}: assessment of the emergency response", park=name),
+        number=document_number(incident_id, year=year, code=code or issuer_code(park["name_zh"]), lang=lang),
         incident_line=tr(lang, "Incident {incident}", incident=incident_id),
         drill_mark=tr(lang, "DRILL") if drill else "",
         body=number_headings(body_of(html), lang))

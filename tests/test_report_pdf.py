@@ -31,6 +31,7 @@ from tests.respond_support import run_drill
 
 TEMPLATES = get_settings().templates_dir
 PARK_ZH, PARK_EN = "安泽经济技术开发区化工园区", "Anze chemical park"
+PARK = {"name_zh": PARK_ZH, "name_en": PARK_EN}
 FIGURE = ('<figure id="fig-site-map"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100" width="400" '
           'height="200"><rect width="200" height="100" fill="#00ff00"/><text x="20" y="50">ISOLATION-CIRCLE</text>'
           '</svg><figcaption>图 1 现场示意图</figcaption></figure>')
@@ -62,8 +63,7 @@ def pdf_pages(path: Path) -> int:
 
 
 def page(lang: str = "zh-CN", *, drill: bool = True, html: str = PAGE, incident: str = "INC-20261129-0007"):
-    return print_page(html=html, incident_id=incident, reported_at=None, drill=drill, park_zh=PARK_ZH,
-                      park_en=PARK_EN, lang=lang)
+    return print_page(html=html, incident_id=incident, reported_at=None, drill=drill, park=PARK, lang=lang)
 
 
 # --- the print page, pure -------------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_the_print_page_has_the_header_the_numbers_and_the_figures():
 
 def test_the_print_page_escapes_the_park_name():
     html = print_html(TEMPLATES, print_page(html=PAGE, incident_id="INC-1", reported_at=None, drill=False,
-                                            park_zh="<b>园区</b>", park_en="x", lang="zh-CN"))
+                                            park={"name_zh": "<b>园区</b>", "name_en": "x"}, lang="zh-CN"))
     assert "<b>园区</b>" not in html and "&lt;b&gt;园区&lt;/b&gt;" in html
 
 
