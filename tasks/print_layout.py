@@ -5,7 +5,12 @@
                         INC-YYYYMMDD-NNNN; another id gives its trailing digits (or itself) and the incident's year
     issuer_code(park_name_zh)  the issuer's code of the 文号 derived from the park's name: 安泽 + 化园 + 应急评
     chinese_numeral(n)  1 → 一, 10 → 十, 21 → 二十一 (1–99)
-    body_of(html)       what is inside <body> of the assessment's HTML page (its own <head> and styles dropped)
+    body_of(html)       what is inside <body> of the assessment's HTML page
+    styles_of(html)     the page's own <style> sheets (its figures' classes among them): the print page keeps
+                        them, its print styles after them win for the page, the fonts and the body
+    styled_svgs(body, styles)  each inline <svg> given the page's sheets as its own <style>: WeasyPrint draws
+                        an inline SVG with the SVG's own styles only, never the document's, where a browser
+                        applies both (a figure styled by the page's classes prints as the board shows it)
     number_headings(body, lang)  the sections (<h2>) numbered 一、二、… (zh) / 1. 2. … (en), whatever numbers
                         they carried; the report's own <h1> dropped (the print header carries the title)
     print_html(templates_dir, page)  the whole print document (templates/assessment-print.html.j2, sandboxed,
@@ -31,6 +36,9 @@ PRINT_TEMPLATE = "assessment-print.html.j2"
 _DAY_ID = re.compile(r"(\d{4})(\d{2})(\d{2})-(\d{1,6})$")
 _TRAILING = re.compile(r"(\d+)$")
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body>", re.S | re.I)
+_HEAD = re.compile(r"<head\b[^>]*>(.*?)</head>", re.S | re.I)
+_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.S | re.I)
+_SVG_OPEN = re.compile(r"<svg\b[^>]*(?<!/)>", re.I)
 _H1 = re.compile(r"<h1\b[^>]*>.*?</h1>\s*", re.S | re.I)
 _H2 = re.compile(r"<h2\b([^>]*)>(.*?)</h2>", re.S | re.I)
 _OLD_NUMBER = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|\d+\s*[.、．)])\s*")
@@ -48,6 +56,7 @@ class PrintPage:
     incident_line: str  # 事件编号：INC-…
     drill_mark: str  # 演练 / DRILL, or "" for a real incident
     body: str  # the assessment's HTML body, sections numbered
+    styles: tuple[str, ...] = ()  # the web page's own style sheets
 
 
 def chinese_numeral(n: int) -> str:
@@ -88,6 +97,19 @@ def body_of(html: str) -> str:
     return (found[1] if found else html).strip()
 
 
+def styles_of(html: str) -> tuple[str, ...]:
+    head = _HEAD.search(html)
+    return tuple(m[1].strip() for m in _STYLE.finditer(head[1])) if head else ()
+
+
+def styled_svgs(body: str, styles: tuple[str, ...]) -> str:
+    """Inside an SVG's <style> the HTML parser reads markup, so a sheet holding `<` or `&` is left out."""
+    sheet = "\n".join(s for s in styles if "<" not in s and "&" not in s)
+    if not sheet:
+        return body
+    return _SVG_OPEN.sub(lambda m: f"{m[0]}<style>{sheet}</style>", body)
+
+
 def number_headings(body: str, lang: str) -> str:
     """Every <h2> numbered in order; the first <h1> (the web page's title) removed."""
     body = _H1.sub("", body, count=1)
@@ -116,7 +138,7 @@ def print_page(*, html: str, incident_id: str, reported_at: datetime | None, dri
         number=document_number(incident_id, year=year, code=code or issuer_code(park["name_zh"]), lang=lang),
         incident_line=tr(lang, "Incident {incident}", incident=incident_id),
         drill_mark=tr(lang, "DRILL") if drill else "",
-        body=number_headings(body_of(html), lang))
+        body=styled_svgs(number_headings(body_of(html), lang), styles_of(html)), styles=styles_of(html))
 
 
 def print_html(templates_dir: Path, page: PrintPage) -> str:

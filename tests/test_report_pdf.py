@@ -26,6 +26,7 @@ from tasks.print_layout import (
     number_headings,
     print_html,
     print_page,
+    styled_svgs,
 )
 from tests.respond_support import run_drill
 
@@ -33,9 +34,9 @@ TEMPLATES = get_settings().templates_dir
 PARK_ZH, PARK_EN = "安泽经济技术开发区化工园区", "Anze chemical park"
 PARK = {"name_zh": PARK_ZH, "name_en": PARK_EN}
 FIGURE = ('<figure id="fig-site-map"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100" width="400" '
-          'height="200"><rect width="200" height="100" fill="#00ff00"/><text x="20" y="50">ISOLATION-CIRCLE</text>'
+          'height="200"><rect class="zone" width="200" height="100"/><text x="20" y="50">ISOLATION-CIRCLE</text>'
           '</svg><figcaption>图 1 现场示意图</figcaption></figure>')
-PAGE = ("<!doctype html><html><head><style>body { max-width: 60rem }</style></head><body>"
+PAGE = ("<!doctype html><html><head><style>body { max-width: 60rem } .zone { fill: #00ff00 }</style></head><body>"
         "<h1>应急处置评估报告：INC-20261129-0007</h1><blockquote><p>演练</p></blockquote>"
         f"<h2>一、基本情况</h2><p>事发时间：2026-11-29</p>{FIGURE}<h2>二、关键指标</h2><h2>图示</h2></body></html>")
 
@@ -98,11 +99,21 @@ def test_the_print_page_has_the_header_the_numbers_and_the_figures():
     assert "安泽化园应急评〔2026〕11290007号" in html and "事件编号：INC-20261129-0007" in html
     assert '<span class="drill">演练</span>' in html
     assert '<span class="no">三、</span>图示' in html and "应急处置评估报告：INC" not in html, "its own h1 gives way"
-    assert FIGURE in html, "the body's inline SVG figure is kept as it is"
-    assert "max-width: 60rem" not in html, "the web page's styles are left behind"
+    sheet = "<style>body { max-width: 60rem } .zone { fill: #00ff00 }</style>"
+    assert FIGURE.replace('height="200">', f'height="200">{sheet}', 1) in html, \
+        "the body's inline SVG figure is kept, the page's style sheet given to it"
+    own, printed = html.index(".zone { fill: #00ff00 }"), html.index("@page")
+    assert own < printed, "the web page's style sheet (its figures' classes) is kept, the print styles after it"
     live = print_html(TEMPLATES, page("en", drill=False))
     assert "DRILL" not in live and 'class="drill"' not in live
     assert f"{PARK_EN}: assessment of the emergency response" in live and "Ref. 安泽化园应急评 [2026] No. 11290007" in live
+
+
+def test_an_inline_svg_carries_the_page_s_styles():
+    styles = (".zone { fill: #0f0 }", "a > b { color: red }", "x::after { content: '<' }")
+    assert styled_svgs('<p>a</p><svg viewBox="0 0 1 1"><rect/></svg><svg/>', styles) == (
+        '<p>a</p><svg viewBox="0 0 1 1"><style>.zone { fill: #0f0 }\na > b { color: red }</style><rect/></svg><svg/>')
+    assert styled_svgs("<svg></svg>", ()) == "<svg></svg>"
 
 
 def test_the_print_page_escapes_the_park_name():
@@ -128,7 +139,7 @@ def test_weasyprint_draws_the_inline_svg_figure(tmp_path):
     header_end = ppm.index(b"255\n") + 4  # P6 width height 255, then RGB triplets
     pixels = ppm[header_end:]
     green = sum(1 for i in range(0, len(pixels) - 2, 3) if pixels[i:i + 3] == b"\x00\xff\x00")
-    assert green > 500, "the SVG's green rectangle is drawn"
+    assert green > 500, "the SVG's rectangle is drawn, green by the web page's own style sheet"
 
 
 class _Counting(BaseHTTPRequestHandler):
