@@ -27,7 +27,7 @@ def check_output(output: Path | None, fmt: str) -> None:
                              exit_code=2)
         return
     if output.is_dir():
-        raise InputError(f"-o `{output}`: is a folder; give a file name, e.g. {output / 'report.' + fmt}",
+        raise InputError(f"-o `{output}`: is a folder; give a file name, e.g. {output / ('report.' + fmt)}",
                          exit_code=2)
     folder = output.parent
     if not folder.is_dir():

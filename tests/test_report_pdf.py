@@ -196,7 +196,8 @@ def test_a_drill_s_assessment_prints_as_a_pdf(prefect_api, cli, engine, db_url, 
     reports = tmp_path / "reports"
     reports.mkdir()
     zh_pdf = reports / "out.pdf"
-    assert cli("report", incident, "--format", "pdf", "-o", str(zh_pdf)).exit_code == 0
+    printed = cli("report", incident, "--format", "pdf", "-o", str(zh_pdf))
+    assert printed.exit_code == 0 and printed.stdout == printed.stderr == "", "a file written, nothing said"
     text = pdf_text(zh_pdf)
     assert pdf_pages(zh_pdf) >= 1
     assert PARK_ZH + "突发事件应急处置" in text.replace("\n", "").replace(" ", "")
@@ -226,10 +227,41 @@ def test_a_drill_s_assessment_prints_as_a_pdf(prefect_api, cli, engine, db_url, 
     piped = reports / "piped.pdf"  # no -o, standard output a file: the bytes go there
     env = {**os.environ, "PARKLINK_HOME": str(tmp_path / "home"), "PARKLINK_DATABASE_URL": db_url}
     with piped.open("wb") as out:
-        subprocess.run([str(Path(sys.executable).parent / "parklink"), "report", incident, "--format", "pdf"],
-                       stdout=out, env=env, check=True, timeout=120)
+        done = subprocess.run([str(Path(sys.executable).parent / "parklink"), "report", incident, "--format", "pdf"],
+                              stdout=out, stderr=subprocess.PIPE, env=env, timeout=120)
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
     assert piped.read_bytes().startswith(b"%PDF") and has_page_number(pdf_text(piped), 1)
 
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on a machine without it (import fails)
     line = one_error_line(cli("report", incident, "--format", "pdf", "-o", str(reports / "x.pdf")), code=1)
     assert "libpango-1.0-0" in line and "fonts-noto-cjk" in line and not (reports / "x.pdf").exists()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_pdf_is_not_written_to_a_terminal_nor_to_a_folder(cli, monkeypatch, tmp_path):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    line = one_error_line(cli("report", "INC-20261129-0001", "--format", "pdf"))
+    assert "give -o FILE" in line
+    line = one_error_line(cli("report", "INC-20261129-0001", "--format", "pdf", "-o", str(tmp_path)))
+    assert "is a folder" in line and list(tmp_path.glob("*.pdf")) == []
+
+
+class _NoPango:
+    """An import system without Pango: importing weasyprint fails as cffi's dlopen does (OSError)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0': libpango-1.0-0: cannot open shared object file")
+        return None
+
+
+def test_missing_system_libraries_are_named_in_one_line(monkeypatch):
+    from tasks.print_pdf import PdfUnavailable, html_to_pdf
+
+    monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_NoPango(), *sys.meta_path])
+    with pytest.raises(PdfUnavailable) as caught:
+        html_to_pdf("<p>x</p>")
+    (line,) = caught.value.lines()
+    assert "cannot load library 'libpango-1.0-0'" in line and "\n" not in line
+    assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0" in line
