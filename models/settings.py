@@ -66,6 +66,9 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
     park_name_zh: str | None = Field(default=None, description="the park's name in notices and reports "
                                      "(default: the directory's `park:` section)")
     park_name_en: str | None = Field(default=None, description="its English name")
+    park_doc_code: str | None = Field(default=None, max_length=40, description="the issuer's code in the printed "
+                                      "report's document number (文号), e.g. 安泽化园应急评 (default: from the "
+                                      "park's Chinese name)")
     dispatch_speed_kmh: float = Field(default=40.0, gt=0, le=200,
                                       description="road speed for the straight-line travel estimate")
     run_beat_s: float = Field(default=5.0, gt=0, le=300, description="seconds between a run's heartbeats")

@@ -23,6 +23,7 @@ from models.report_store import assessments
 from models.requisition_store import approve, list_requisitions
 from parklink import cli_history
 from parklink.app import console, print_json, state
+from parklink.report_output import check_output, pdf_report, write_report
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 
@@ -87,11 +88,13 @@ def stand_down(incident: Annotated[str, typer.Argument(help="incident id")],
 
 
 def report(incident: Annotated[str, typer.Argument(help="incident id")],
-           fmt: Annotated[str, typer.Option("--format", help="md or html")] = "md",
+           fmt: Annotated[str, typer.Option("--format", help="md, html or pdf (printable, 公文 layout)")] = "md",
            output: Annotated[Path | None, typer.Option("-o", "--output")] = None) -> None:
-    """Print (or write) the after-action assessment of an incident, from the database (on any machine)."""
-    if fmt not in ("md", "html"):
-        raise InputError(f"--format `{fmt}`: choose md or html", exit_code=2)
+    """Print (or write) the after-action assessment of an incident, from the database (on any machine).
+    A PDF goes to -o FILE, or to standard output when that is not a terminal."""
+    if fmt not in ("md", "html", "pdf"):
+        raise InputError(f"--format `{fmt}`: choose md, html or pdf", exit_code=2)
+    check_output(output, fmt)
     with session_scope(state.engine) as session:
         current = get_incident(session=session, incident_id=incident)
         rows = assessments(session=session, incident=incident)
@@ -110,8 +113,11 @@ def report(incident: Annotated[str, typer.Argument(help="incident id")],
         text = rendered.markdown_text if fmt == "md" else rendered.html_text
     else:
         text = record.markdown if fmt == "md" else record.html
-    if output:
-        output.write_text(text, encoding="utf-8")
+    if fmt == "pdf":
+        write_report(output, pdf_report(html=text, incident=current, settings=state.settings, engine=state.engine,
+                                        lang=state.lang))
+    elif output:
+        write_report(output, text.encode("utf-8"))
     else:
         sys.stdout.write(text)
 

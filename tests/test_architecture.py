@@ -44,7 +44,7 @@ PURE = [
     "tasks/intake/body.py", "tasks/intake/keys.py",
     "tasks/board/__init__.py", "tasks/board/view.py", "tasks/web/board_stream.py",
     "models/events/warning.py", "bench/duty_speed.py", "tasks/__init__.py", "tasks/grading.py", "tasks/playbook_plan.py", "tasks/siting.py", "tasks/geo.py", "tasks/assessment.py",
-    "tasks/documents.py",
+    "tasks/documents.py", "tasks/print_layout.py", "tasks/print_pdf.py",
     "tasks/dispatch/__init__.py", "tasks/dispatch/planner.py", "tasks/dispatch/travel.py",
     "tasks/dispatch/needs_file.py",
     "tasks/park_io/__init__.py", "tasks/park_io/rows.py", "tasks/park_io/directory.py",
