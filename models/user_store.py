@@ -21,8 +21,8 @@ from sqlmodel import Session, col, select
 
 from models.errors import InputError, NotFound
 from models.passwords import hash_password, needs_rehash
-from models.user import NAME_PATTERN, Role, User, UserAction, Via
 from models.types import utcnow
+from models.user import NAME_PATTERN, Role, User, UserAction, Via
 
 NAME_RULE = "2–40 characters: lowercase letters, digits, `.`, `_` or `-`, starting with a letter"
 

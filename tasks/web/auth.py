@@ -42,7 +42,14 @@ from models.user import Permission, Role, UserActionKind, Via, allowed, stamp
 from models.user_store import find_user, record_action, record_login
 from tasks.web.guard import same_origin
 from tasks.web.login_page import LoginPages, safe_next
-from tasks.web.sessions import LOGIN_COOKIE, LOGIN_FORM_MAX_AGE_S, SESSION_COOKIE, Claims, Cookies, session_secret
+from tasks.web.sessions import (
+    LOGIN_COOKIE,
+    LOGIN_FORM_MAX_AGE_S,
+    SESSION_COOKIE,
+    Claims,
+    Cookies,
+    session_secret,
+)
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
