@@ -4,6 +4,8 @@
                  (models/passwords.py; never the password), whether it is disabled, and when the password last
                  changed — a session cookie carries that stamp, so `users passwd` or `users disable` ends every
                  session opened before
+    UserSession  one login: its random id (the session cookie carries it), whose, when opened and ended; logout,
+                 `users disable` and `users passwd` end it, so a copied cookie dies with the session too
     UserAction   every action, logged with the user: when, who (the ParkLink user; for the CLI the system account
                  that ran it), the role then, what (UserActionKind, or a Permission's value for the board's
                  actions), on what, a detail line, whether it succeeded, and through which face (web or cli)
@@ -22,8 +24,8 @@ from sqlmodel import Field, SQLModel
 from models.roles import GRANTS, ROLE_LABELS, Permission, Role, allowed
 from models.types import UTCDateTime, enum_type, utcnow
 
-__all__ = ["GRANTS", "ROLE_LABELS", "Permission", "Role", "User", "UserAction", "UserActionKind", "Via", "allowed",
-           "stamp"]
+__all__ = ["GRANTS", "ROLE_LABELS", "Permission", "Role", "User", "UserAction", "UserActionKind", "UserSession", "Via",
+           "allowed", "stamp"]
 
 NAME_PATTERN = r"^[a-z][a-z0-9._-]{1,39}$"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -60,6 +62,15 @@ class User(SQLModel, table=True):
     password_changed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class UserSession(SQLModel, table=True):
+    __tablename__ = "user_session"
+    sid: str = Field(primary_key=True, max_length=64)
+    user: str = Field(max_length=40, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    client: str | None = Field(default=None, max_length=64)
 
 
 class UserAction(SQLModel, table=True):

@@ -7,6 +7,8 @@
     disable_user / enable_user             a disabled user cannot log in, and every session of it ends
     set_password                           a new hash and `password_changed_at`: every session opened before ends
     record_login                           `last_login_at`, and a hash made with weaker parameters made anew
+    open_session / session_live / end_session / end_sessions   the logins (UserSession): a session ended by
+                                           logout, `disable_user` or `set_password` is no session any more
     record_action / list_actions           the audit trail (newest first; filters: user, action, via)
 
 A password reaches these functions only to be checked and hashed; no function returns or logs it.
@@ -22,7 +24,7 @@ from sqlmodel import Session, col, select
 from models.errors import InputError, NotFound
 from models.passwords import hash_password, needs_rehash
 from models.types import utcnow
-from models.user import NAME_PATTERN, Role, User, UserAction, Via
+from models.user import NAME_PATTERN, Role, User, UserAction, UserSession, Via
 
 NAME_RULE = "2–40 characters: lowercase letters, digits, `.`, `_` or `-`, starting with a letter"
 
@@ -70,6 +72,7 @@ def disable_user(*, session: Session, name: str, now: datetime | None = None) ->
         raise InputError(f"user `{name}` is already disabled; nothing changed", exit_code=2)
     row.disabled, row.disabled_at = True, now or utcnow()
     session.add(row)
+    end_sessions(session=session, user=name, now=row.disabled_at)
     return row
 
 
@@ -86,6 +89,7 @@ def set_password(*, session: Session, name: str, password: str, now: datetime | 
     row = get_user(session=session, name=name)
     row.password_hash, row.password_changed_at = hash_password(password), now or utcnow()
     session.add(row)
+    end_sessions(session=session, user=name, now=row.password_changed_at)
     return row
 
 
@@ -98,6 +102,38 @@ def record_login(*, session: Session, name: str, password: str, now: datetime | 
         row.password_hash = hash_password(password)
     session.add(row)
     return row
+
+
+def open_session(*, session: Session, sid: str, user: str, client: str | None = None,
+                 now: datetime | None = None) -> UserSession:
+    row = UserSession(sid=sid, user=user, client=client and client[:64], created_at=now or utcnow())
+    session.add(row)
+    return row
+
+
+def session_live(*, session: Session, sid: str, user: str) -> bool:
+    row = session.get(UserSession, sid)
+    return row is not None and row.user == user and row.ended_at is None
+
+
+def end_session(*, session: Session, sid: str, now: datetime | None = None) -> bool:
+    """Whether a live session was ended."""
+    row = session.get(UserSession, sid)
+    if row is None or row.ended_at is not None:
+        return False
+    row.ended_at = now or utcnow()
+    session.add(row)
+    return True
+
+
+def end_sessions(*, session: Session, user: str, now: datetime | None = None) -> int:
+    """Every live session of the user ended; how many."""
+    rows = list(session.exec(select(UserSession).where(UserSession.user == user,
+                                                       col(UserSession.ended_at).is_(None))).all())
+    for row in rows:
+        row.ended_at = now or utcnow()
+        session.add(row)
+    return len(rows)
 
 
 def record_action(*, session: Session, user: str | None, role: Role | None, action: str, target: str = "",

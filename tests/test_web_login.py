@@ -182,8 +182,12 @@ def test_a_protected_page_sends_the_sessionless_to_login_and_back(engine):
         assert client.post("/board/approve", data={}).status_code == 403  # no CSRF token
         assert client.post("/board/approve", data={"csrf_token": me["csrf"]}).json() == {"ok": True}
         assert client.post("/board/approve", headers={"X-CSRF-Token": me["csrf"]}).json() == {"ok": True}
+        copied = client.cookies[SESSION_COOKIE]
         out = client.post("/logout", data={"csrf_token": me["csrf"]})
         assert out.status_code == 303 and client.get("/board/me").status_code == 303
+        client.cookies.set(SESSION_COOKIE, copied)  # a copy of the cookie kept from before the logout
+        assert client.get("/board/me").status_code == 303
+        client.cookies.clear()
         login(client, "li.na", PASSWORD)
         reviewer = client.get("/board/me").json()
         assert reviewer["role"] == "reviewer" and reviewer["approve"] is False

@@ -11,8 +11,9 @@
 
 The session cookie (tasks/web/sessions.py) is HttpOnly, SameSite=Strict, Path=/, lives PARKLINK_SESSION_MAX_AGE_S,
 and is Secure when the request came over HTTPS or PARKLINK_ACK_BASE_URL is https. `Auth.user(request)` reads it
-and checks the database each time, so a disabled user, a changed password or a changed role ends the session.
-It is synchronous (one indexed lookup): an async route may call it directly or through run_in_threadpool.
+and checks the database each time: the session must be open (UserSession: logout ends it on the server too, so a
+copied cookie dies with it), the user enabled, the password and the role unchanged since the login.
+It is synchronous (two indexed lookups): an async route may call it directly or through run_in_threadpool.
 Every login, failed login and logout is a UserAction row (via web; never the password); pages record their own
 actions with `Auth.log`.
 
@@ -39,7 +40,7 @@ from models.db import session_scope
 from models.i18n import language, tr
 from models.passwords import verify_nobody, verify_password
 from models.user import Permission, Role, UserActionKind, Via, allowed, stamp
-from models.user_store import find_user, record_action, record_login
+from models.user_store import end_session, find_user, open_session, record_action, record_login, session_live
 from tasks.web.guard import same_origin
 from tasks.web.login_page import LoginPages, safe_next
 from tasks.web.sessions import (
@@ -87,7 +88,9 @@ class Auth:
             return None
         with session_scope(self.engine) as session:
             row = find_user(session=session, name=claims.name)
-        if row is None or row.disabled or row.role != claims.role or stamp(row.password_changed_at) != claims.stamp:
+            live = session_live(session=session, sid=claims.sid, user=claims.name)
+        if row is None or not live or row.disabled or row.role != claims.role \
+                or stamp(row.password_changed_at) != claims.stamp:
             return None
         return SessionUser(name=row.name, role=row.role)
 
@@ -154,7 +157,8 @@ class Auth:
     def _session_response(self, request: Request, name: str, role: Role, next_path: str) -> Response:
         with session_scope(self.engine) as session:
             row = find_user(session=session, name=name)
-        value, _claims = self.cookies.issue(name, role, stamp(row.password_changed_at))
+            value, claims = self.cookies.issue(name, role, stamp(row.password_changed_at))
+            open_session(session=session, sid=claims.sid, user=name, client=_client(request))
         response = RedirectResponse(next_path, status_code=303)
         response.set_cookie(SESSION_COOKIE, value, max_age=self.settings.session_max_age_s, path="/", httponly=True,
                             samesite="strict", secure=self._secure(request))
@@ -198,13 +202,19 @@ class Auth:
         lang = self._lang(fields.get("lang") or request.query_params.get("lang"))
         if self._claims(request) is not None and not self.check_csrf(request, fields):
             return self.pages.refused(lang, next_path="/board")
-        user = await run_in_threadpool(self.user, request)
+        user, claims = await run_in_threadpool(self.user, request), self._claims(request)
         if user is not None:
             await run_in_threadpool(self.log, user, UserActionKind.logout, user.name, client=_client(request))
+        if claims is not None:
+            await run_in_threadpool(self._end, claims.sid)
         response = RedirectResponse(f"/login?lang={lang}", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict",
                                secure=self._secure(request))
         return response
+
+    def _end(self, sid: str) -> None:
+        with session_scope(self.engine) as session:
+            end_session(session=session, sid=sid)
 
     def add_routes(self, app: FastAPI) -> None:
         @app.get("/login")

@@ -9,7 +9,7 @@
                                login_ok(cookie, field) → whether they belong together
 
 A session cookie carries the user's name, the role at login, a random session id and `password_changed_at` as a
-stamp (models/user.py `stamp`); tasks/web/auth.py compares the last two with the database on every request. The
+stamp (models/user.py `stamp`); tasks/web/auth.py checks them with the database on every request. The
 CSRF token of a session is an HMAC of its session id: it needs no storage and dies with the session.
 """
 
