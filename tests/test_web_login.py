@@ -21,7 +21,7 @@ from models.roles import Permission, Role
 from models.user import UserActionKind, Via
 from models.user_store import add_user, list_actions
 from tasks.web.ack_app import create_app
-from tasks.web.auth import Auth
+from tasks.web.auth import Auth, form_fields
 from tasks.web.serving import serve_in_thread
 from tasks.web.sessions import LOGIN_COOKIE, SESSION_COOKIE
 from tests.notify_fixtures import fast_settings
@@ -91,6 +91,7 @@ def test_wrong_password_and_unknown_user_read_the_same(engine):
     with session_scope(engine) as session:
         trail = list_actions(session=session, action=UserActionKind.login)
     assert {(a.user, a.ok) for a in trail} == {("zhang.wei", False), ("nobody", False)}
+    assert {a.detail for a in trail} == {"refused: wrong password", "refused: unknown user"}  # for the audit only
     assert all(a.via is Via.web and a.client == "127.0.0.1" and PASSWORD not in a.detail for a in trail)
 
 
@@ -157,7 +158,7 @@ def protected_app(engine, **overrides) -> FastAPI:
 
     @app.post("/board/approve")
     async def approve(request: Request):
-        fields = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        fields = await form_fields(request)
         user = auth.user(request)
         if user is None or not auth.check_csrf(request, fields) or not user.can(Permission.approve):
             auth.log(user, Permission.approve, "REQ-1", ok=False)
@@ -226,6 +227,8 @@ def test_disable_and_passwd_end_the_sessions_opened_before(cli, engine, monkeypa
         assert cli("users", "disable", "zhang.wei").exit_code == 0
         assert b.get("/board/me").status_code == 303
         assert login(b, "zhang.wei", new).status_code == 401  # a disabled user reads as any wrong login
+        with session_scope(engine) as session:
+            assert list_actions(session=session, action=UserActionKind.login)[0].detail == "refused: user disabled"
         assert cli("users", "enable", "zhang.wei").exit_code == 0
         assert login(b, "zhang.wei", new).status_code == 303 and b.get("/board/me").status_code == 200
 

@@ -65,6 +65,13 @@ class SessionUser:
         return allowed(self.role, permission)
 
 
+async def form_fields(request: Request) -> dict[str, str]:
+    """An urlencoded form's fields (the first value of each), as the pages read them (python-multipart is not
+    installed)."""
+    raw = (await request.body()).decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+
+
 def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -142,17 +149,20 @@ class Auth:
                  if not self.limiter.test(self.rate, *key)]
         return max(1, math.ceil(max(waits) - time.time())) if waits else None
 
-    def _verify(self, name: str, password: str) -> Role | None:
-        """The user's role when the password is theirs and the account is live (then last_login_at is set)."""
+    def _verify(self, name: str, password: str) -> tuple[Role | None, str]:
+        """The user's role when the password is theirs and the account is live (then last_login_at is set), else
+        None and why, for the audit trail only (the person reads one line for every case)."""
         with session_scope(self.engine) as session:
             row = find_user(session=session, name=name)
             if row is None:
                 verify_nobody(password)
-                return None
-            if not verify_password(row.password_hash, password) or row.disabled:
-                return None
+                return None, "unknown user"
+            if not verify_password(row.password_hash, password):
+                return None, "wrong password"
+            if row.disabled:
+                return None, "user disabled"
             record_login(session=session, name=name, password=password)
-            return row.role
+            return row.role, ""
 
     def _session_response(self, request: Request, name: str, role: Role, next_path: str) -> Response:
         with session_scope(self.engine) as session:
@@ -166,8 +176,7 @@ class Auth:
         return response
 
     async def _login(self, request: Request) -> Response:
-        raw = (await request.body()).decode("utf-8", "replace")
-        fields = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        fields = await form_fields(request)
         lang = self._lang(fields.get("lang") or request.query_params.get("lang"))
         next_path = safe_next(fields.get("next"))
         name = (fields.get("username") or "").strip().lower()[:80]
@@ -184,12 +193,12 @@ class Auth:
             await run_in_threadpool(self.log, None, UserActionKind.login, name, detail="refused: rate limited",
                                     ok=False, client=client, name=name or None)
             return self.pages.limited(lang, next_path=next_path, retry_after=wait)
-        role = await run_in_threadpool(self._verify, name, password)
+        role, why = await run_in_threadpool(self._verify, name, password)
         if role is None:
             for key in keys:
                 self.limiter.hit(self.rate, *key)
-            await run_in_threadpool(self.log, None, UserActionKind.login, name, detail="wrong user name or password",
-                                    ok=False, client=client, name=name or None)
+            await run_in_threadpool(self.log, None, UserActionKind.login, name, detail=f"refused: {why}", ok=False,
+                                    client=client, name=name or None)
             return self._form(request, lang, next_path, error=tr(lang, "wrong user name or password"), username=name,
                               status=401)
         user = SessionUser(name=name, role=role)
@@ -197,8 +206,7 @@ class Auth:
         return await run_in_threadpool(self._session_response, request, name, role, next_path)
 
     async def _logout(self, request: Request) -> Response:
-        raw = (await request.body()).decode("utf-8", "replace")
-        fields = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        fields = await form_fields(request)
         lang = self._lang(fields.get("lang") or request.query_params.get("lang"))
         if self._claims(request) is not None and not self.check_csrf(request, fields):
             return self.pages.refused(lang, next_path="/board")
