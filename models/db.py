@@ -18,7 +18,7 @@ from models.errors import ParkLinkError
 # Every module that defines tables; create_schema imports them so the metadata is complete.
 TABLE_MODULES = ["models.directory", "models.inventory", "models.dispatch", "models.notification", "models.incident",
                  "models.run_lease", "models.duty", "models.liaison_check", "models.warning", "models.cap_alert", "models.intake",
-                 "models.action", "models.meeting", "models.drill_record"]
+                 "models.action", "models.meeting", "models.drill_record", "models.user"]
 
 _engines: dict[str, Engine] = {}
 

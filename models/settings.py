@@ -25,6 +25,12 @@
     PARKLINK_ACTION_DUE_DAYS  a corrective action an assessment proposes is due this many days later (default 30)
     PARKLINK_ACTION_REMIND_DAYS  days before its due day an action's owner is reminded (default "7,1")
     PARKLINK_ACTION_ACK_MIN   minutes (park time) each step of an overdue action's escalation is given (default 60)
+    PARKLINK_SESSION_SECRET   the key that signs the board's session cookies (secret); unset: derived from
+                           PARKLINK_ACK_SECRET with HMAC-SHA256 under a fixed label (tasks/web/sessions.py); neither
+                           set: `parklink serve` refuses to start
+    PARKLINK_SESSION_MAX_AGE_S  how long a login lasts (default 43200 s: a 12-hour duty shift)
+    PARKLINK_LOGIN_RATE    failed logins allowed per user name and per client address, `limits` notation
+                           (default "5/minute"); more: 429
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.notify_settings import NotifySettings
@@ -94,7 +100,11 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
     intake_rate: str = Field(default="10/minute", description="per enterprise, `limits` notation")
     intake_max_body: int = Field(default=32 * 1024, ge=1024, le=1024 * 1024, description="bytes per report body")
 
-    @field_validator("intake_rate")
+    session_secret: SecretStr | None = Field(default=None, description="signs the board's session cookies")
+    session_max_age_s: int = Field(default=12 * 3600, ge=60, le=7 * 24 * 3600, description="a login lasts this long")
+    login_rate: str = Field(default="5/minute", description="failed logins per user name and per address")
+
+    @field_validator("intake_rate", "login_rate")
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse

@@ -23,6 +23,7 @@ from parklink import (
     cli_playbooks,
     cli_reports,
     cli_requisitions,
+    cli_users,
     cli_warn,
 )
 from parklink.app import run, state
@@ -62,6 +63,7 @@ app.add_typer(cli_reports.app, name="reports")
 app.add_typer(cli_meeting.app, name="meeting")
 app.add_typer(cli_drills.app, name="drills")
 app.add_typer(cli_actions.app, name="actions")
+app.add_typer(cli_users.app, name="users")
 
 
 def main() -> None:

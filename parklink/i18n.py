@@ -33,6 +33,7 @@ HEADINGS = frozenset({  # the context's name is spelled out: the extractor reads
     NC_("column", "every (months)"), NC_("column", "last drill"), NC_("column", "meeting"), NC_("column", "n"),
     NC_("column", "new"), NC_("column", "next due"), NC_("column", "overdue"), NC_("column", "score"),
     NC_("column", "site"),
+    NC_("column", "created"), NC_("column", "password changed"), NC_("column", "last login"), NC_("column", "via"),
 })
 
 UNIT_KINDS = {

@@ -63,6 +63,7 @@ PURE = [
     "tasks/meeting/agenda.py",
     "models/drill_frequency.py", "tasks/drills/scoring.py", "tasks/drills/planner.py",
     "tasks/actions/owners.py", "tasks/actions/results.py", "tasks/actions/stages.py",
+    "models/roles.py", "models/passwords.py", "tasks/web/sessions.py",
 ]
 # Modules over MAX_LINES that another engineer is rewriting for issue 9 (none today).
 TOO_LONG_FOR_NOW: set[str] = set()

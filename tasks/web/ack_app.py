@@ -7,6 +7,7 @@
                                   (a meeting invitation also takes "answer", "delegate", "reason": ack.py)
     GET  /healthz
     POST /api/reports             an enterprise's report, with its key (tasks/web/intake_app.py)
+    GET/POST /login, POST /logout the board's login (tasks/web/auth.py; `app.state.auth`); the pages above need none
 
 A forged, altered, expired or already-used token, one for a message never delivered, a finished check or a
 stood-down incident gets a clear page (or JSON) with a 4xx status and changes nothing (tasks/notify/ack.py).
@@ -33,6 +34,7 @@ from models.notification import ContextKind, Notification
 from models.templating import sandbox
 from models.types import local_time
 from tasks.notify.ack import MAX_DELEGATE, MAX_ETA_MIN, MAX_NOTE, AckRefused, Refusal, acknowledge, inspect
+from tasks.web.auth import Auth
 from tasks.web.guard import DEFAULT_MAX_BODY as MAX_BODY
 from tasks.web.guard import Guard, same_origin
 from tasks.web.intake_app import PATH as INTAKE_PATH
@@ -164,6 +166,8 @@ def create_app(engine: Engine, settings, *, on_report: Launcher | None = None) -
 
     _api_routes(app, engine, settings)
     app.state.intake = add_intake_routes(app, engine, settings, on_report=on_report)
+    app.state.auth = Auth(engine, settings)
+    app.state.auth.add_routes(app)
     too_large = tr(settings.lang, "The form is too long (over {size} bytes); nothing was recorded.", size=MAX_BODY)
     return Guard(app, headers=HEADERS, max_body=MAX_BODY, too_large=too_large,
                  max_body_for={INTAKE_PATH: settings.intake_max_body})
