@@ -21,8 +21,10 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="port", min=1, max=65535)] = 8700,
 ) -> None:
-    """Run the web service: the acknowledgement pages behind every message's link, and the enterprises' report
-    intake (POST /api/reports; reports their playbook's `auto_launch` names are launched: parklink/report_launch.py)."""
+    """Run the web service: the acknowledgement pages behind every message's link, the enterprises' report intake
+    (POST /api/reports; reports their playbook's `auto_launch` names are launched: parklink/report_launch.py), and
+    the command-post board (/board, after logging in: `parklink users add`)."""
+    from parklink.board_launch import DrillLauncher
     from parklink.report_launch import auto_launcher
 
     settings = state.settings
@@ -30,7 +32,9 @@ def serve(
     sock = bind(host, port)
     console.print(tr(state.lang, "acknowledgement service on http://{h}:{p}/ack/<token> (Ctrl-C stops)", h=host, p=port))
     console.print(tr(state.lang, "report intake: POST http://{h}:{p}/api/reports", h=host, p=port), markup=False)
-    app = create_app(state.engine, settings, on_report=auto_launcher(state.engine, settings))
+    console.print(tr(state.lang, "command-post board: http://{h}:{p}/board", h=host, p=port), markup=False)
+    app = create_app(state.engine, settings, on_report=auto_launcher(state.engine, settings),
+                     drills=DrillLauncher(state.engine, settings))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     server.run(sockets=[sock])
 

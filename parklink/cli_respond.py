@@ -51,10 +51,12 @@ def parse_at(at: str | None) -> tuple[float | None, float | None]:
 
 def build_report(*, playbook: str, level: str | None, enterprise: str | None, at: str | None, chemical: str | None,
                  deaths: int, injured: int, loss: float, evacuated: int, description: str, incident_id: str | None,
-                 wind_from: float) -> IncidentReport:
-    """The validated report, or InputError(exit 2) naming the first thing to fix."""
+                 wind_from: float, engine=None, settings=None) -> IncidentReport:
+    """The validated report, or InputError(exit 2) naming the first thing to fix (against this command's database
+    and settings, or the given ones: the board's drill form)."""
+    engine, settings = engine or state.engine, settings or state.settings
     try:
-        library = playbook_library(state.settings)
+        library = playbook_library(settings)
     except PlaybookInvalid as exc:
         raise InputError(f"the playbooks do not validate ({len(exc.issues)} errors); run `parklink playbooks validate`",
                          exit_code=2) from None
@@ -74,7 +76,7 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
         raise InputError("say where: give --enterprise CODE or --at LAT,LON (one of them)", exit_code=2)
     lat, lon = parse_at(at)
     if enterprise is not None:
-        with session_scope(state.engine) as session:
+        with session_scope(engine) as session:
             unit = session.get(Unit, enterprise)
             if unit is None or unit.kind != UnitKind.enterprise or not unit.active:
                 known = session.exec(select(Unit.code).where(Unit.kind == UnitKind.enterprise, Unit.active)).all()

@@ -18,10 +18,7 @@ A launch that cannot start leaves the report `received` with the reason (`launch
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import threading
 
 from sqlalchemy import Engine
 
@@ -84,25 +81,6 @@ def record_flow_run(engine: Engine, report_id: str, flow_run_id: str | None) -> 
             finish_launch(session=session, report_id=report_id, flow_run_id=flow_run_id)
 
 
-def _run_in_thread(engine: Engine, settings, report: EnterpriseReport, incident: IncidentReport) -> None:
-    from flows.respond import respond
-    from parklink import engine as engine_manager
-
-    engine_manager.ensure(settings)
-
-    async def go():
-        state = await respond(report.playbook, incident, drill=False, lang=settings.lang, return_state=True)
-        return await state.aresult(raise_on_failure=False)
-
-    def run() -> None:
-        try:
-            record_flow_run(engine, report.id, getattr(asyncio.run(go()), "flow_run_id", None))
-        except Exception:  # noqa: BLE001 — the run's own record says what happened; the thread must not die loud
-            log.exception("report %s: the response run failed", report.id)
-
-    threading.Thread(target=run, name=f"parklink-respond-{report.id}", daemon=True).start()
-
-
 def auto_launcher(engine: Engine, settings):
     """The Launcher `parklink serve` gives the intake API (tasks/web/intake_app.py)."""
 
@@ -121,14 +99,10 @@ def auto_launcher(engine: Engine, settings):
             _failed(engine, report_id, str(exc))
             return
         try:
-            if os.environ.get("PREFECT_API_URL"):
-                from parklink.submit import parameters, submit
+            from parklink.board_launch import start_in_background
 
-                params = parameters(report=incident, level=None, drill=False, people=None, time_scale=1.0,
-                                    lang=settings.lang, hold=False)
-                record_flow_run(engine, report_id, asyncio.run(submit(report.playbook, params)).flow_run_id)
-            else:
-                _run_in_thread(engine, settings, report, incident)
+            start_in_background(engine, settings, report.playbook, incident, level=None, drill=False, time_scale=1.0,
+                                lang=settings.lang, on_done=lambda run: record_flow_run(engine, report_id, run))
         except Exception as exc:  # noqa: BLE001 — recorded for the operator, who can launch it by hand
             _failed(engine, report_id, f"{exc.__class__.__name__}: {exc}")
 

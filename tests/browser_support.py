@@ -48,7 +48,11 @@ class Page:
         return self.send("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
 
     def type_into(self, element_id: str, text: str) -> None:
-        self.js(f"document.getElementById({json.dumps(element_id)}).focus()")
+        self.fill(f"#{element_id}", text)
+
+    def fill(self, selector: str, text: str) -> None:
+        """Focus the element `selector` matches and type `text` into it, as a keyboard would."""
+        self.js(f"document.querySelector({json.dumps(selector)}).focus()")
         self.send("Input.insertText", text=text)
 
     def send_nowait(self, method: str, **params) -> int:
@@ -78,10 +82,19 @@ class Page:
         path.write_bytes(base64.b64decode(self.send("Page.captureScreenshot", **params)["data"]))
 
     def tap(self, element_id: str) -> None:
-        box = self.js(f"(() => {{ const e = document.getElementById({json.dumps(element_id)}); e.scrollIntoView();"
+        self.tap_css(f"#{element_id}")
+
+    def tap_css(self, selector: str, *, wait: bool = True) -> None:
+        """A left click in the middle of the element; `wait=False` when the click opens a dialog (its release is
+        answered only once the dialog is dealt with)."""
+        box = self.js(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.scrollIntoView();"
                       " const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
-        for kind in ("mousePressed", "mouseReleased"):
-            self.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
+        self.send("Input.dispatchMouseEvent", type="mousePressed", x=box[0], y=box[1], button="left", clickCount=1)
+        release = dict(type="mouseReleased", x=box[0], y=box[1], button="left", clickCount=1)
+        if wait:
+            self.send("Input.dispatchMouseEvent", **release)
+        else:
+            self.send_nowait("Input.dispatchMouseEvent", **release)
 
 
 @pytest.fixture

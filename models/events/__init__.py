@@ -11,6 +11,7 @@
     response       the payloads of the response's entries (a new flow adds a module of its own)
     faults         what went wrong with a run itself (RunFailed, RunLost)
     duty           what the duty mechanisms did during an incident (DutyHandedOver)
+    board          what a person did on the command-post board (OperatorActed)
     warning        the payloads of a warning's entries (the warn flow)
 
 A phase never writes a kind as a string and a reader never parses one back: it writes `UnitAcknowledged(…)`
@@ -33,6 +34,7 @@ from models.events.base import (
     Texts,
     UnitStatus,
 )
+from models.events.board import BoardAction, OperatorActed
 from models.events.duty import DutyHandedOver
 from models.events.faults import RunFailed, RunLost
 from models.events.names import NO_NAMES, Names, Recipient
@@ -71,7 +73,7 @@ PAYLOADS: dict[EventKind, type[Payload]] = {
                               UnitEscalated, UnitUnreachable, GroupStoodDown, GroupFailed, Dispatched,
                               ApprovalOverdue, UpwardReported, LevelChanged, Released, StoodDown, RunFailed,
                               RunLost, DutyHandedOver, WarningRaised, ActionAssigned, StandbyCalled, ReserveChecked,
-                              DutySwitched, WarningChanged, WarningEnded)
+                              DutySwitched, WarningChanged, WarningEnded, OperatorActed)
 }
 UNIT_PAYLOADS: dict[UnitStatus, type[UnitOutcomeEvent]] = {
     UnitStatus.acknowledged: UnitAcknowledged, UnitStatus.escalated: UnitEscalated,
@@ -126,6 +128,8 @@ __all__ = [
     "WarningEnded",
     "WarningRaised",
     "ApprovalOverdue",
+    "BoardAction",
+    "OperatorActed",
     "CommandPostSet",
     "Dispatched",
     "DutyHandedOver",

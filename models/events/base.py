@@ -41,6 +41,7 @@ class EventKind(StrEnum):
     duty_switched = "duty_switched"
     warning_changed = "warning_changed"
     warning_lifted = "warning_lifted"
+    operator_action = "operator_action"  # a person acted on the board (models/events/board.py)
 
 
 class UnitStatus(StrEnum):

@@ -35,6 +35,7 @@ from models.templating import sandbox
 from models.types import local_time
 from tasks.notify.ack import MAX_DELEGATE, MAX_ETA_MIN, MAX_NOTE, AckRefused, Refusal, acknowledge, inspect
 from tasks.web.auth import Auth
+from tasks.web.board_app import BOARD_HEADERS, add_board
 from tasks.web.guard import DEFAULT_MAX_BODY as MAX_BODY
 from tasks.web.guard import Guard, same_origin
 from tasks.web.intake_app import PATH as INTAKE_PATH
@@ -122,9 +123,10 @@ def _cross_origin() -> AckRefused:
     return AckRefused(Refusal.cross_origin, "refused: this form was not sent from the acknowledgement page")
 
 
-def create_app(engine: Engine, settings, *, on_report: Launcher | None = None) -> Guard:
+def create_app(engine: Engine, settings, *, on_report: Launcher | None = None, drills=None) -> Guard:
     """The service as an ASGI app, its every response guarded (tasks/web/guard.py); `on_report` launches the
-    enterprise reports a playbook auto-launches (none given: every report waits for an operator)."""
+    enterprise reports a playbook auto-launches (none given: every report waits for an operator); `drills` the
+    drills operators launch from the board (parklink/board_launch.py; none: the board has no drill form)."""
     app = FastAPI(title="ParkLink acknowledgements", docs_url=None, redoc_url=None, openapi_url=None)
     pages = Pages()
 
@@ -168,9 +170,10 @@ def create_app(engine: Engine, settings, *, on_report: Launcher | None = None) -
     app.state.intake = add_intake_routes(app, engine, settings, on_report=on_report)
     app.state.auth = Auth(engine, settings)
     app.state.auth.add_routes(app)
+    add_board(app, engine, settings, app.state.auth, drills=drills)
     too_large = tr(settings.lang, "The form is too long (over {size} bytes); nothing was recorded.", size=MAX_BODY)
     return Guard(app, headers=HEADERS, max_body=MAX_BODY, too_large=too_large,
-                 max_body_for={INTAKE_PATH: settings.intake_max_body})
+                 max_body_for={INTAKE_PATH: settings.intake_max_body}, headers_for=BOARD_HEADERS)
 
 
 def _api_routes(app: FastAPI, engine: Engine, settings) -> None:
