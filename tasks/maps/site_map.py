@@ -171,18 +171,20 @@ def _incident_and_post(proj: Projection, data: SiteMap, lang: str) -> list[str]:
            f' stroke="#ffffff" stroke-width="2"/></g>']
     if data.command_post is not None:
         cx, cy = proj.xy(*data.command_post)
+        label = tr(lang, "Command post")
         flag = f"M {num(cx)} {num(cy)} V {num(cy - 18)} L {num(cx + 12)} {num(cy - 13)} L {num(cx)} {num(cy - 8)}"
         out.append(f'<g id="command-post"{attrs(data_lat=_deg(data.command_post[0]), data_lon=_deg(data.command_post[1]))}'
                    f'{attrs(data_x=cx, data_y=cy)}><circle{attrs(cx=cx, cy=cy, r="4", fill="#1565c0")}/>'
                    f'<path{attrs(d=flag, fill="#1565c0", stroke="#0d47a1", stroke_width="1.5")}/>'
-                   f"{_label(cx + 8, cy + 12, tr(lang, 'Command post'), size=11, fill='#0d47a1')}</g>")
+                   f"{_label(cx + 8, cy + 12, label, size=11, fill='#0d47a1')}</g>")
     return out
 
 
 def _north_arrow(x: float, y: float, lang: str) -> str:
     arrow = f"M {num(x)} {num(y)} L {num(x + 8)} {num(y + 24)} L {num(x)} {num(y + 18)} L {num(x - 8)} {num(y + 24)} Z"
+    north = tr(lang, "N")
     return (f'<g id="north-arrow"><path{attrs(d=arrow, fill="#263238")}/>'
-            f'{_label(x, y - 4, tr(lang, "N"), anchor="middle", size=12)}</g>')
+            f'{_label(x, y - 4, north, anchor="middle", size=12)}</g>')
 
 
 def _scale_bar(proj: Projection, x: float, y: float) -> str:

@@ -35,7 +35,7 @@ class Period(StrEnum):
     night = "night"
 
 
-PERIOD_LABELS = {Period.day: N_("day"), Period.night: N_("night")}
+PERIOD_LABELS = {Period.day: N_("by day"), Period.night: N_("by night")}
 
 
 @dataclass(frozen=True)

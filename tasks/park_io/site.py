@@ -22,6 +22,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from models.errors import InputError
+from models.i18n import localized
 from models.text_file import FileRefused, read_text_file
 
 MAX_SITE_BYTES = 2 * 1024 * 1024
@@ -103,7 +104,7 @@ class Named:
     points: tuple[tuple[float, float], ...]
 
     def name(self, lang: str) -> str:
-        return self.name_en or self.name_zh if lang == "en" else self.name_zh or self.name_en
+        return localized(lang, self, "name") or self.name_zh or self.name_en
 
 
 @dataclass(frozen=True)
