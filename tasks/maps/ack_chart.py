@@ -106,7 +106,7 @@ def _row(group: GroupAcks, data: AckChart, top: float, end: float, lang: str) ->
         deadline = tr(lang, "deadline {minutes} min", minutes=num(group.deadline_min))
         parts.append(f'<line class="deadline"{attrs(x1=dx, y1=top + 4, x2=dx, y2=base + 2, data_min=group.deadline_min)}'
                      f' stroke="#c62828" stroke-width="1.5" stroke-dasharray="4 2"/>'
-                     f'<text{attrs(x=dx + 3, y=top + 14, font_size="9", fill="#c62828")}>'
+                     f'<text{attrs(x=dx + 3, y=base - 3, font_size="9", fill="#c62828")}>'
                      f"{esc(deadline)}</text>")
     never = [u for u in group.units if u.acked_at is None]
     label = tr(lang, "Group {number} {name}", number=group.number, name=group.name)
