@@ -126,8 +126,8 @@ def _downwind_text(data: SiteMap, lang: str) -> str:
 
 
 def _label(x: float, y: float, text: str, *, anchor: str = "start", size: int = 10, fill: str = "#263238") -> str:
-    return (f'<text{attrs(x=float(x), y=float(y), text_anchor=anchor, font_size=size, fill=fill)} '
-            f'paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round">{esc(text)}</text>')
+    # no halo (paint-order): WeasyPrint would paint the stroke over the letters
+    return f"<text{attrs(x=float(x), y=float(y), text_anchor=anchor, font_size=size, fill=fill)}>{esc(text)}</text>"
 
 
 def _marks(proj: Projection, data: SiteMap) -> list[str]:
