@@ -109,8 +109,8 @@ def test_a_site_file_that_is_not_json_too_big_or_nan_is_refused(tmp_path):
     path.write_text('{"type": "FeatureCollection", "features": [], "x": NaN}', encoding="utf-8")
     with pytest.raises(InputError, match="NaN"):
         parse_site(path)
-    path.write_bytes(b" " * (2 * 1024 * 1024 + 1))
-    with pytest.raises(InputError, match="over the 2 MiB limit"):
+    path.write_bytes(b" " * (1024 * 1024 + 1))
+    with pytest.raises(InputError, match="over the 1 MiB limit"):
         parse_site(path)
 
 

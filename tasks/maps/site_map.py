@@ -130,6 +130,11 @@ def _label(x: float, y: float, text: str, *, anchor: str = "start", size: int = 
     return f"<text{attrs(x=float(x), y=float(y), text_anchor=anchor, font_size=size, fill=fill)}>{esc(text)}</text>"
 
 
+def _depot_side(x: float, gap: float) -> tuple[float, str]:
+    """A depot's labels go left of it (its enterprise's are on the right), near the left edge to the right."""
+    return (x + gap, "start") if x < WIDTH / 4 else (x - gap, "end")
+
+
 def _marks(proj: Projection, data: SiteMap) -> list[str]:
     out = []
     for p in data.places:
@@ -147,6 +152,7 @@ def _marks(proj: Projection, data: SiteMap) -> list[str]:
         if a.depot not in depots:
             continue
         x, y = proj.xy(*depots[a.depot].at)
+        lx, side = _depot_side(x, 8)
         angle = math.atan2(iy - y, ix - x)
         tip = (ix - 9 * math.cos(angle), iy - 9 * math.sin(angle))
         head = [(tip[0] - 8 * math.cos(angle + s), tip[1] - 8 * math.sin(angle + s)) for s in (0.4, -0.4)]
@@ -154,12 +160,13 @@ def _marks(proj: Projection, data: SiteMap) -> list[str]:
         out.append(f'<g class="allocation"{attrs(data_depot=a.depot)}>'
                    f'<line{attrs(x1=x, y1=y, x2=tip[0], y2=tip[1], stroke="#2e7d32", stroke_width="2")}'
                    f' stroke-dasharray="6 3"/><polygon{attrs(points=points, fill="#2e7d32")}/>'
-                   f"{_label((x + ix) / 2, (y + iy) / 2 - 3, a.label, anchor='middle', size=9, fill='#1b5e20')}</g>")
+                   f"{_label(lx, y + 15, a.label, anchor=side, size=9, fill='#1b5e20')}</g>")  # under the depot's name
     for d in data.depots:
         x, y = proj.xy(*d.at)
+        lx, side = _depot_side(x, 8)
         diamond = f"M {num(x)} {num(y - 6)} L {num(x + 6)} {num(y)} L {num(x)} {num(y + 6)} L {num(x - 6)} {num(y)} Z"
         out.append(f'<g class="depot"{attrs(data_code=d.code)}><path{attrs(d=diamond, fill="#2e7d32")}'
-                   f' stroke="#ffffff"/>{_label(x - 8, y + 4, d.name, anchor="end", fill="#1b5e20")}</g>')
+                   f' stroke="#ffffff"/>{_label(lx, y + 4, d.name, anchor=side, fill="#1b5e20")}</g>')
     return out
 
 

@@ -23,9 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from models.errors import InputError
 from models.i18n import localized
-from models.text_file import FileRefused, read_text_file
+from models.text_file import MAX_BYTES, FileRefused, read_text_file
 
-MAX_SITE_BYTES = 2 * 1024 * 1024
+MAX_SITE_BYTES = MAX_BYTES  # 1 MiB, as every file a person hands ParkLink
 
 
 class FeatureKind(StrEnum):
