@@ -13,14 +13,17 @@ from defusedxml import ElementTree
 from sqlmodel import select
 
 from models.db import session_scope
+from models.dispatch_store import list_reservations
+from models.errors import InputError
 from models.events import EventKind, UnitOutcomeEvent
 from models.incident import AssessmentRecord, Incident, TimelineEvent
 from models.playbook import load_playbooks
 from models.settings import REPO_ROOT, get_settings
 from tasks.documents import render_html, render_markdown
-from tasks.maps.figures import Figure, incident_figures, site_map_svg
+from tasks.maps.figures import Figure, incident_figures, load_site, site_map_svg
 from tasks.maps.projection import Projection
 from tasks.maps.zones import downwind_zone
+from tasks.response.assessing import report_figures
 from tests.respond_support import records, run_drill
 from tests.test_assessment import context
 
@@ -103,7 +106,6 @@ def test_a_drills_figures_and_its_assessment_show_the_zones_the_post_and_the_ack
     site = ElementTree.fromstring(found[0].svg)
     allocated = {g.get("data-depot") for g in site.iterfind(".//*[@class='allocation']", NS)}
     with session_scope(engine) as session:
-        from models.dispatch_store import list_reservations
         assert allocated == {r.depot for r in list_reservations(session=session, incident_id=incident_id)} != set()
     chart = ElementTree.fromstring(found[1].svg)
     rows = {g.get("data-key"): g for g in chart.iterfind(".//*[@class='ack-group']", NS)}
@@ -143,10 +145,6 @@ def test_a_drills_figures_and_its_assessment_show_the_zones_the_post_and_the_ack
 
 
 def test_an_unreadable_site_file_is_one_line_and_costs_the_assessment_nothing(tmp_path, monkeypatch):
-    from models.errors import InputError
-    from tasks.maps.figures import load_site
-    from tasks.response.assessing import report_figures
-
     bad = tmp_path / "site.geojson"
     bad.write_text("{", encoding="utf-8")
     settings = get_settings(site_file=bad)
