@@ -11,6 +11,8 @@
                            directory's `park:` section, else its top park body's name)
     PARKLINK_RUN_BEAT_S    seconds between a run's heartbeats on its incident's lease (default 5)
     PARKLINK_RUN_STALE_S   a lease whose heartbeat is older is lost: taken over, or resumed by the watchdog (30)
+    PARKLINK_SITE_FILE     the park's site map, GeoJSON: outline, roads, places (default: site.geojson beside the
+                           directory, data/sample-park/site.geojson; tasks/park_io/site.py)
     PARKLINK_REPORTS_DIR   where the after-action report is also written as files (default: unset, no files;
                            the database holds the report and `parklink report` reads it there, on any machine)
     PARKLINK_CAP_SEVERITY_MAP  JSON {"Severity": "colour"} laid over Minor→blue, Moderate→yellow, Severe→orange,
@@ -80,6 +82,8 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
     run_beat_s: float = Field(default=5.0, gt=0, le=300, description="seconds between a run's heartbeats")
     run_stale_s: float = Field(default=30.0, gt=0, le=3600, description="a run lease's heartbeat older than "
                                "this is lost")
+    site_file: Path | None = Field(default=None, description="the park's site map (GeoJSON); default: "
+                                   "site.geojson beside the directory under data_dir")
     reports_dir: Path | None = Field(default=None, description="the after-action report is also written "
                                      "under this directory (unset: no files, the database only)")
     cap_severity_map: dict[str, str] = Field(default_factory=dict, description="CAP severity → colour, over the "
@@ -133,6 +137,11 @@ class Settings(NotifySettings, BaseSettings):  # channel, acknowledgement and dr
         if any(not 0 <= d <= 365 for d in days):
             raise ValueError(f"`{value}`: give whole days (0–365) before the due day, comma-separated, e.g. 7,1")
         return tuple(sorted(days, reverse=True))
+
+    @property
+    def site_path(self) -> Path:
+        """The site map file: PARKLINK_SITE_FILE, else site.geojson beside the sample park's directory."""
+        return self.site_file or self.data_dir / "sample-park" / "site.geojson"
 
     @property
     def db_url(self) -> str:

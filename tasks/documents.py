@@ -2,6 +2,10 @@
 
 Markdown is rendered as written; for HTML the same template is rendered with HTML autoescaping (so text an
 operator typed can never inject markup), converted with `markdown`, and wrapped in `assessment.html.j2`.
+A figure (anything with `key`, `caption`, `svg`: tasks.maps.figures.Figure) goes in with the `figure` filter:
+in Markdown a link to the file beside the document (`![caption](<key>.svg)`, figure_file), in HTML the SVG
+itself inline, `<figure id="fig-<key>">` with its `<figcaption>` (the SVG is ParkLink's own drawing, its
+texts escaped where it was drawn; on one line, so Markdown passes the block through whole).
 """
 
 from __future__ import annotations
@@ -10,15 +14,33 @@ from pathlib import Path
 
 import markdown
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
 
 from models.i18n import language
+from models.markdown_text import md_cell
 from models.templating import sandbox
 from models.types import local_time
+
+
+def figure_file(key: str) -> str:
+    """The file a figure is written to beside the Markdown document, and the name its link gives."""
+    return f"{key}.svg"
+
+
+def figure_markdown(figure) -> str:
+    return f"![{md_cell(figure.caption)}]({figure_file(figure.key)})"
+
+
+def figure_html(figure) -> Markup:
+    svg = " ".join(figure.svg.splitlines())  # one line: a blank line would end Markdown's raw HTML block
+    return Markup(f'<figure id="fig-{escape(figure.key)}">{svg}<figcaption>{escape(figure.caption)}'
+                  "</figcaption></figure>")
 
 
 def environment(templates_dir: Path, *, html: bool) -> SandboxedEnvironment:
     env = sandbox(templates_dir, autoescape=html)
     env.filters["local"] = local_time
+    env.filters["figure"] = figure_html if html else figure_markdown
     return env
 
 

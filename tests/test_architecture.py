@@ -64,6 +64,8 @@ PURE = [
     "models/drill_frequency.py", "tasks/drills/scoring.py", "tasks/drills/planner.py",
     "tasks/actions/owners.py", "tasks/actions/results.py", "tasks/actions/stages.py",
     "models/roles.py", "models/passwords.py", "tasks/web/sessions.py",
+    "tasks/park_io/site.py", "tasks/maps/__init__.py", "tasks/maps/projection.py", "tasks/maps/svg.py",
+    "tasks/maps/zones.py", "tasks/maps/site_map.py", "tasks/maps/ack_chart.py",
 ]
 # Modules over MAX_LINES that another engineer is rewriting for issue 9 (none today).
 TOO_LONG_FOR_NOW: set[str] = set()

@@ -56,6 +56,7 @@ class CommandPostSet(Payload):
     bearing_deg: float
     upwind: bool
     commander: Texts
+    wind_from_deg: float | None = None  # the wind the siting used (None in records before it was kept)
 
     def text(self, lang: str, names: Names | None = None) -> str:
         where = site_text(lang, distance_m=self.distance_m, bearing_deg=self.bearing_deg, upwind=self.upwind)

@@ -6,12 +6,15 @@ it for another language. With `propose` (the run's own assessment), every KPI no
 corrective action, once per incident and target (tasks/actions/proposals.py); the report and the result list
 the incident's actions. `write_assessment` also stores it (`AssessmentRecord`: the report, read from the
 database on any machine) and, only when PARKLINK_REPORTS_DIR is set, writes the files under it (the record
-keeps their paths relative to that directory, never one machine's absolute path).
+keeps their paths relative to that directory, never one machine's absolute path). The report shows the
+incident's figures (tasks/maps/figures.py: the site map, the acknowledgement chart): inline in the HTML,
+linked from the Markdown, and written as SVG files beside it (`<id>/site-map.svg`, `<id>/ack-chart.svg`).
 The task also records groups whose task failed and publishes the artifacts `assessment-<id>`, `kpis-<id>`.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from prefect import task
@@ -20,6 +23,7 @@ from prefect.cache_policies import NO_CACHE
 
 from models.db import session_scope
 from models.dispatch_store import list_dispatch_needs, list_reservations
+from models.errors import ParkLinkError
 from models.event_store import events, record_events, timeline
 from models.i18n import tr
 from models.incident_store import get_incident
@@ -30,8 +34,9 @@ from models.report_store import save_assessment, upward_reports
 from models.requisition_store import list_requisitions
 from tasks.actions.proposals import kpi_actions
 from tasks.assessment import assess
-from tasks.documents import render_html, render_markdown
+from tasks.documents import figure_file, render_html, render_markdown
 from tasks.drills.recording import record_drill_run
+from tasks.maps.figures import Figure, incident_figures
 from tasks.response.context import pick
 from tasks.response.phases import closing as closing_phase
 from tasks.response.phases import groups as groups_phase
@@ -39,12 +44,24 @@ from tasks.response.results import AssessmentResult
 from tasks.response.run import Run
 from tasks.response.runtime import db, settings_for, unit_names
 
+log = logging.getLogger(__name__)
+
+
+def report_figures(engine, settings, incident_id: str, lang: str) -> list[Figure]:
+    """The figures of the report; a site file that cannot be read costs the pictures, never the assessment."""
+    try:
+        return incident_figures(engine, settings, incident_id, lang)
+    except ParkLinkError as exc:
+        log.warning("the assessment of %s goes without its figures: %s", incident_id, exc)
+        return []
+
 
 def render_assessment(engine, settings, run: Run, plan: ResolvedPlan, *, propose: bool = False) -> AssessmentResult:
     """Assess the incident from its records and render Markdown and HTML in `run.lang`; nothing is written but,
     with `propose`, the corrective actions of the KPIs not met."""
     lang, incident_id = run.lang, run.incident_id
     names = unit_names(engine)
+    figures = report_figures(engine, settings, incident_id, lang)
     with session_scope(engine) as session:
         incident = get_incident(session=session, incident_id=incident_id)
         record = events(session=session, incident=incident_id)
@@ -62,7 +79,8 @@ def render_assessment(engine, settings, run: Run, plan: ResolvedPlan, *, propose
                    "enterprise_name": pick(names.get(incident.enterprise or "", ("", "")), lang),
                    "kpis": result.kpis, "checks": result.checks, "findings": result.findings,
                    "recommendations": result.recommendations, "groups": data.groups,
-                   "timeline": timeline(session=session, incident=incident_id, lang=lang), "actions": actions}
+                   "timeline": timeline(session=session, incident=incident_id, lang=lang), "actions": actions,
+                   "figures": {f.key: f for f in figures}}
         title = tr(lang, "After-action assessment {incident}", incident=incident_id)
         markdown = render_markdown(settings.templates_dir, "assessment", lang, context)
         html = render_html(settings.templates_dir, "assessment", lang, context, title=title)
@@ -71,7 +89,7 @@ def render_assessment(engine, settings, run: Run, plan: ResolvedPlan, *, propose
                             html_text=html, findings={k: v.model_dump() for k, v in result.findings.items()},
                             unreached=closing_phase.unreached(record, plan),
                             undelivered_reports=closing_phase.undelivered_reports(record),
-                            actions=[a.id for a in actions])
+                            actions=[a.id for a in actions], figures={f.key: f.svg for f in figures})
 
 
 def report_files(reports_dir: Path | None, incident_id: str, lang: str) -> tuple[str, str] | None:
@@ -91,6 +109,8 @@ def write_assessment(engine, settings, run: Run, plan: ResolvedPlan) -> Assessme
         for relative, text in zip(files, (out.markdown_text, out.html_text), strict=True):
             (root / relative).parent.mkdir(parents=True, exist_ok=True)
             (root / relative).write_text(text, encoding="utf-8")
+        for key, svg in out.figures.items():  # beside the Markdown, which links them by these names
+            (root / run.incident_id / figure_file(key)).write_text(svg, encoding="utf-8")
     md_path, html_path = files or (None, None)
     with session_scope(engine) as session:
         save_assessment(session=session, incident=run.incident_id, lang=run.lang, kpis=out.kpis,

@@ -149,6 +149,7 @@ class AssessmentResult(Result):
     findings: dict[str, Any] = Field(default_factory=dict, exclude=True)
     unreached: list[Unreached] = Field(default_factory=list, exclude=True)
     undelivered_reports: list[Undelivered] = Field(default_factory=list, exclude=True)
+    figures: dict[str, str] = Field(default_factory=dict, exclude=True)  # "site-map" | "ack-chart" → its SVG
 
 
 class WorkKind(StrEnum):

@@ -73,6 +73,6 @@ def command_post(run: Run, plan: ResolvedPlan, incident: Incident, *, wind_from_
     event = Event(key=run.key("command-post"), actor=commander.zh, at=now,
                   payload=CommandPostSet(latitude=site.latitude, longitude=site.longitude, distance_m=site.distance_m,
                                          bearing_deg=site.bearing_deg, upwind=plan.command_post.upwind,
-                                         commander=commander))
+                                         commander=commander, wind_from_deg=wind_from_deg % 360))
     return Outcome(CommandPost(commander=commander.zh, latitude=site.latitude, longitude=site.longitude, at=now),
                    [event])
