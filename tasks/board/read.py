@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from models.db import session_scope
 from models.dispatch import RequisitionStatus
@@ -20,8 +21,10 @@ from models.dispatch_store import list_dispatch_needs, list_reservations
 from models.event_store import events, names
 from models.events import CommandPostSet, GroupActivated, GroupStoodDown, Opened, UnitUnreachable
 from models.events.entry import TimelineEntry, entries
+from models.events.texts import Texts
 from models.incident import IncidentStatus
 from models.incident_store import get_incident, level_changes, list_incidents
+from models.inventory import Depot, ResourceType
 from models.notification import ContextKind
 from models.notification_store import notifications
 from models.report_store import upward_reports
@@ -161,6 +164,10 @@ def incident_board(engine: Engine, settings, incident_id: str, lang: str, *, now
         requisitions = list_requisitions(session=session, incident_id=incident_id)
         needs = list_dispatch_needs(session=session, incident_id=incident_id)
         changes = level_changes(session=session, incident_id=incident_id)
+        things = {r.code: Texts(zh=r.name_zh, en=r.name_en or r.name_zh).pick(lang)
+                  for r in session.exec(select(ResourceType)).all()}
+        depots = {d.code: Texts(zh=d.name_zh, en=d.name_en or d.name_zh).pick(lang)
+                  for d in session.exec(select(Depot)).all()}
     opened = next((e.payload for e in found if isinstance(e.payload, Opened)), None)
     post = next((e for e in reversed(found) if isinstance(e.payload, CommandPostSet)), None)
     deadlines, levels = _plan_facts(settings, incident.playbook_id, incident.level)
@@ -175,12 +182,15 @@ def incident_board(engine: Engine, settings, incident_id: str, lang: str, *, now
         reports=tuple(report_line(ReportFacts(seq=r.seq, due_at=r.due_at, sent_at=r.sent_at,
                                               recipients=tuple(who.unit(u, lang) for u in r.recipients),
                                               delivered=r.delivered, failed=r.failed), now=now) for r in reports),
-        allocations=tuple(Allocation(depot=r.depot, need=r.need_id, resource_type=r.resource_type, quantity=r.quantity,
+        allocations=tuple(Allocation(depot=depots.get(r.depot, r.depot), need=r.need_id,
+                                     resource_type=things.get(r.resource_type, r.resource_type), quantity=r.quantity,
                                      distance_km=r.distance_km, eta_min=r.eta_min) for r in reservations),
         requisitions=tuple(RequisitionRow(id=q.id, need=q.need_id, holder=who.unit(q.holder, lang),
-                                          resource_type=q.resource_type, quantity=q.quantity,
+                                          resource_type=things.get(q.resource_type, q.resource_type),
+                                          quantity=q.quantity,
                                           value_cny=q.quantity * q.unit_price, status=q.status) for q in requisitions),
-        shortfalls=tuple(Shortfall(need=n.need_id, resource_type=n.resource_type, quantity=n.shortfall)
+        shortfalls=tuple(Shortfall(need=n.need_id, resource_type=things.get(n.resource_type, n.resource_type),
+                                   quantity=n.shortfall)
                          for n in needs if n.shortfall),
         level_changes=tuple(LevelRow(from_level=c.from_level, to_level=c.to_level, requested_at=c.requested_at,
                                      applied_at=c.applied_at, by=c.requested_by, reason=c.reason) for c in changes),

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from models.dispatch import RequisitionStatus as Req
 from models.i18n import LANGS, LANGUAGE_NAMES, N_, tr, trc
 from models.roles import ROLE_LABELS, Role
 from models.templating import sandbox
@@ -24,6 +25,10 @@ SECTIONS = ("header", "tiles", "reports", "dispatch", "levels", "timeline", "map
 
 REPORT_STATES = {ReportState.due: N_("due"), ReportState.overdue: N_("overdue"), ReportState.on_time: N_("on time"),
                  ReportState.late: N_("late"), ReportState.undelivered: N_("not delivered to all")}
+
+REQUISITION_STATES = {Req.requested: N_("waiting for approval"), Req.approved: N_("approved"),
+                      Req.delivered: N_("delivered"), Req.returned: N_("returned"), Req.consumed: N_("consumed"),
+                      Req.settled: N_("settled"), Req.cancelled: N_("cancelled")}
 
 
 def _clock(value) -> str:
@@ -45,6 +50,7 @@ class BoardPages:
         other = next(lg for lg in LANGS if lg != lang)
         return {"lang": lang, "other_lang": other, "other_lang_name": LANGUAGE_NAMES[other], "_": partial(tr, lang),
                 "state_label": lambda state: tr(lang, REPORT_STATES[state]),
+                "requisition_label": lambda state: tr(lang, REQUISITION_STATES[Req(state)]),
                 "role_label": lambda role: trc(lang, "role", ROLE_LABELS[Role(role)])}
 
     def render(self, name: str, lang: str, **context) -> str:
