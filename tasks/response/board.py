@@ -2,8 +2,9 @@
 
     publish_board(run) → the board's URL, or None when the run has no acknowledgement service's base URL
 
-The board is served by `parklink serve` on the acknowledgement pages' base URL (tasks/web/board_links.py); a drill
-without one configured links its own acknowledgement service. Best-effort, like the assessment's artifacts: an
+The board is served by `parklink serve` on the acknowledgement pages' base URL configured on this machine
+(PARKLINK_ACK_BASE_URL; tasks/web/board_links.py); a drill where none is configured links its own acknowledgement
+service, alive while the drill runs. Best-effort, like the assessment's artifacts: an
 artifact that cannot be published never fails the run.
 """
 
@@ -14,14 +15,15 @@ from prefect.artifacts import acreate_link_artifact
 from models.i18n import tr
 from tasks.response.phases.story import board_line
 from tasks.response.run import Run
-from tasks.response.runtime import settings_for
+from tasks.response.runtime import run_settings, settings_for
 from tasks.run_log import LOG, run_logger, say
 from tasks.web.board_links import board_key, board_url
 
 
 async def publish_board(run: Run) -> str | None:
     try:
-        url = board_url(settings_for(run).ack_base_url, run.incident_id)
+        base = run_settings(run.lang).ack_base_url or settings_for(run).ack_base_url  # `parklink serve`'s first
+        url = board_url(base, run.incident_id)
     except Exception:  # noqa: BLE001 — no settings, no link; the run goes on
         LOG.debug("no board link", exc_info=True)
         return None
