@@ -12,10 +12,12 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.dispatch import RequisitionStatus
+from models.events import Event, UpwardReported
+from models.incident import Incident
 from models.notification import Notification
 from models.playbook import load_playbooks
 from models.settings import get_settings
-from tasks.run_log import LOG, log_events, say
+from tasks.run_log import LOG, log_events, record, say
 from tasks.web.board_links import board_key, board_url
 from tests import respond_support
 from tests.respond_support import run_drill
@@ -109,3 +111,17 @@ def test_the_run_log_outside_a_run_falls_back_to_the_module_logger(caplog):
         say("第2组 抢险救援组：已通知 5 个单位")
         log_events([object()], "zh-CN")  # not an entry: dropped, never raised
     assert [r.getMessage() for r in caplog.records if r.name == LOG.name] == ["第2组 抢险救援组：已通知 5 个单位"]
+
+
+def test_an_entry_is_told_once_when_it_is_written_not_when_a_retry_finds_it(engine, caplog):
+    with session_scope(engine) as session:
+        session.add(Incident(id="INC-LOGS-0009", playbook_id="explosion", playbook_hash="h", level="III",
+                             latitude=36.15, longitude=112.27))
+    entry = Event(key="INC-LOGS-0009:report:1", actor="ldzbgs", payload=UpwardReported(
+        seq=1, recipients=["yjj", "xzf"], delivered=1, sent=2, on_time=True))
+    with caplog.at_level(logging.INFO, logger=LOG.name):
+        for _ in range(2):  # the task retried: the second call finds the entry and says nothing
+            with session_scope(engine) as session:
+                [recorded] = record(session, incident="INC-LOGS-0009", lang="en", events=[entry])
+    told = [r.getMessage() for r in caplog.records if r.name == LOG.name]
+    assert told == ["first report sent upward (yjj, xzf), 1/2 delivered"] == [recorded.text("en")]
