@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -17,6 +18,7 @@ from models.incident import Incident
 from models.notification import Notification
 from models.playbook import load_playbooks
 from models.settings import get_settings
+from tasks.response.phases.story import late_line
 from tasks.run_log import LOG, log_events, record, say
 from tasks.web.board_links import board_key, board_url
 from tests import respond_support
@@ -125,3 +127,10 @@ def test_an_entry_is_told_once_when_it_is_written_not_when_a_retry_finds_it(engi
                 [recorded] = record(session, incident="INC-LOGS-0009", lang="en", events=[entry])
     told = [r.getMessage() for r in caplog.records if r.name == LOG.name]
     assert told == ["first report sent upward (yjj, xzf), 1/2 delivered"] == [recorded.text("en")]
+
+
+def test_a_late_upward_report_is_said_late_in_shanghai_time_and_one_on_time_is_not():
+    due = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+    assert late_line("zh-CN", 2, due, due + timedelta(minutes=3)) == \
+        "第 2 次上报超时：应于 2026-12-03 10:00:00 报送，实际 2026-12-03 10:03:00"
+    assert late_line("en", 1, due, due) is None and late_line("en", 1, due, None) is None

@@ -12,7 +12,7 @@ from datetime import datetime
 from models.i18n import is_english, tr
 from models.playbook import GroupPlan
 from models.types import local_time
-from tasks.response.results import AllocationLine, DispatchResult, GroupResult, RequisitionLine
+from tasks.response.results import AllocationLine, DispatchResult, GroupResult
 
 
 def group_counts(lang: str, group: GroupPlan, result: GroupResult) -> str:
@@ -30,13 +30,14 @@ def allocation_line(lang: str, line: AllocationLine) -> str:
               need=line.need, quantity=line.quantity, type=line.resource_type, km=km, eta=eta)
 
 
-def requisition_ids(lines: list[RequisitionLine]) -> str:
-    return ", ".join(f"#{r.id}" for r in lines)
+def requisition_ids(ids: list[int]) -> str:
+    """`#3, #4`: requisitions as `parklink requisitions` numbers them."""
+    return ", ".join(f"#{i}" for i in ids)
 
 
 def dispatch_lines(lang: str, result: DispatchResult, needs: set[str]) -> list[str]:
     """What one dispatch (of the needs `needs`) came to: its allocations, its shortfalls, and the requisitions
-    approved by themselves or waiting for the commander."""
+    approved without the commander (those that wait for the commander: `waiting_line`)."""
     out = [allocation_line(lang, a) for a in result.allocations if a.need in needs]
     out += [tr(lang, "shortfall: {need} lacks {quantity} × {type}", need=s.need, quantity=s.quantity,
                type=s.resource_type) for s in result.shortfalls if s.need in needs]
@@ -44,7 +45,7 @@ def dispatch_lines(lang: str, result: DispatchResult, needs: set[str]) -> list[s
     auto = [r for r in mine if r.id in set(result.auto_approved)]
     if auto:
         out.append(tr(lang, "{n} requisitions approved without the commander: {ids}", n=len(auto),
-                      ids=requisition_ids(auto)))
+                      ids=requisition_ids([r.id for r in auto])))
     return out
 
 
@@ -52,11 +53,11 @@ def waiting_line(lang: str, incident_id: str, pending: list[int], deadline_min: 
     """Requisitions that wait for the commander, and how to approve them."""
     return tr(lang, "{n} requisitions wait for the commander's approval: {ids} (within {minutes} min: "
                     "`parklink approve {incident}` or the board)", n=len(pending),
-              ids=", ".join(f"#{i}" for i in pending), minutes=format(deadline_min, ".1f"), incident=incident_id)
+              ids=requisition_ids(pending), minutes=format(deadline_min, ".1f"), incident=incident_id)
 
 
 def approved_line(lang: str, approved: list[int]) -> str:
-    return tr(lang, "requisitions approved by the commander: {ids}", ids=", ".join(f"#{i}" for i in approved))
+    return tr(lang, "requisitions approved by the commander: {ids}", ids=requisition_ids(approved))
 
 
 def late_line(lang: str, seq: int, due: datetime, sent: datetime | None) -> str | None:
