@@ -1,6 +1,6 @@
 """The response flow: one playbook run, from incident report to after-action assessment.
 
-    respond(playbook, incident, level=None, drill=False, time_scale=1.0) → ResponseResult
+    respond(playbook, incident, level=None, drill=False, time_scale=1.0, manual_approval=False) → ResponseResult
 
 Phases (section 三 of the source document and the joint-response chain of 二(四)): open the incident →
 grade → command post → the level's groups, concurrently, each one async task → first upward report →
@@ -9,7 +9,8 @@ idempotency key, so running the same incident id again continues it and never no
 
 A live run waits for `parklink stand-down`; a drill ends by itself once its first wave is done (unless
 `hold`). Level changes requested with `parklink escalate` are applied while the run goes on; a duty officer's
-shift change is handed over (tasks/response/handover.py).
+shift change is handed over (tasks/response/handover.py). A drill with `manual_approval` waits for the commander on
+every requisition. The run's log says each entry its tasks record (tasks/run_log.py); its artifacts link the board.
 
 One live run per incident (tasks/response/run_claim.py): the run claims the incident's lease before anything is
 written (an incident already there) or right after opening it (a new one); while another run's heartbeat is
@@ -39,11 +40,12 @@ from models.settings import Lang
 from models.types import utcnow
 from tasks.drill.environment import DrillEnvironment
 from tasks.response.assessing import assessment_step
+from tasks.response.board import publish_board
 from tasks.response.closing import give_back_step, record_level_change, release_needs_step, stand_down_step
 from tasks.response.dispatching import dispatch
 from tasks.response.groups import activate_group, stand_down_groups
 from tasks.response.handover import HandoverWatch
-from tasks.response.launch import effective_drill, require_live
+from tasks.response.launch import effective_drill, require_drill_for_manual_approval, require_live
 from tasks.response.levels import level_delta
 from tasks.response.opening import command_post_step, open_incident_step
 from tasks.response.phases.upward import due_at
@@ -200,7 +202,8 @@ def _closed(opened: Opened) -> Completed:
 @flow(name="respond", flow_run_name=run_name, persist_result=False, log_prints=False)
 async def respond(playbook: str, incident: IncidentReport, level: str | None = None, drill: bool = False,
                   time_scale: float | None = None, lang: Lang = "zh-CN", hold: bool = False,
-                  people: DrillPeople | None = None, consumed: dict[str, int] | None = None) -> ResponseResult:
+                  people: DrillPeople | None = None, consumed: dict[str, int] | None = None,
+                  manual_approval: bool = False) -> ResponseResult:
     """Run a playbook for an incident: command post, the level's working groups, upward reports, dispatch,
     stand-down and the after-action assessment.
 
@@ -215,11 +218,13 @@ async def respond(playbook: str, incident: IncidentReport, level: str | None = N
         hold: a drill waits for `parklink stand-down` instead of ending once its first wave is done
         people: a drill's people, as its drill gateway plays them (who answers, when, what fails)
         consumed: resources used up by type, recorded at stand-down
+        manual_approval: a drill waits for the commander's approval of every requisition (none approved by itself)
     """
     engine = db()
     try:  # refused before anything is written or sent: one line in the run's state
         report = (incident if isinstance(incident, IncidentReport) else validated_report(incident)).require_place()
         drill = effective_drill(engine, report, drill)
+        require_drill_for_manual_approval(drill, manual_approval)
         base = run_settings(lang)
         time_scale = check_time_scale(time_scale if time_scale is not None else
                                       (base.drill_time_scale if drill else 1.0))
@@ -230,7 +235,7 @@ async def respond(playbook: str, incident: IncidentReport, level: str | None = N
     async with run_lease(engine, base) as lease:  # one live run per incident; the attempt's outcome recorded
         if (refused := await lease.claim(report.incident_id)) is not None:  # before anything is written
             return refused  # Failed with one line: another run of the incident is alive
-        opened = open_incident_step(playbook, report, level, drill, time_scale, lang)
+        opened = open_incident_step(playbook, report, level, drill, time_scale, lang, manual_approval)
         if (refused := await lease.claim(opened.run.incident_id)) is not None:  # a new incident
             return refused
         if opened.closed:
@@ -265,6 +270,7 @@ async def _run(opened: Opened, report, tracker: Tracker, *, hold: bool, consumed
                gateway: DrillEnvironment | None, check):
     run = opened.run
     await _name_the_run(run)
+    board = await publish_board(run)
     playbooks = library(run_settings())
     plan = playbooks.resolve(run.playbook, run.level)
     command_post_step(run, plan, report.wind_from_deg)
@@ -285,7 +291,7 @@ async def _run(opened: Opened, report, tracker: Tracker, *, hold: bool, consumed
         shortfalls=dispatched.shortfalls if dispatched else [], approval=dispatched.approval if dispatched else None,
         stand_down=stood_down, assessment=assessment, failed={str(k): v for k, v in tracker.failed.items()},
         unreached=assessment.unreached, undelivered_reports=assessment.undelivered_reports,
-        drill_gateway=gateway.count() if gateway is not None else None)
+        drill_gateway=gateway.count() if gateway is not None else None, board_url=board)
     if tracker.failed:
         return Failed(message="failed: " + "; ".join(f"{k}: {v}" for k, v in result.failed.items()), data=result)
     if not result.reached_everyone:

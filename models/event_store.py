@@ -11,7 +11,7 @@ A warning's log (`WarningEvent`, models/warning.py) is written and read the same
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -62,9 +62,10 @@ def _named(event: Event, known: Names) -> Event:
 
 
 def record_events(*, session: Session, incident: str | None = None, events: Iterable[Event],
-                  warning: str | None = None) -> list[Event]:
+                  warning: str | None = None, on_new: Callable[[Event], None] | None = None) -> list[Event]:
     """Append each event once per key to the incident's (or the warning's) log, with the names of what it
-    mentions (`Payload.who`); returns the events as recorded (the earlier entry for a known key)."""
+    mentions (`Payload.who`); returns the events as recorded (the earlier entry for a known key). `on_new` is
+    called with each entry this call wrote (not one found there already), as recorded."""
     table, subject, _ = _subject(incident, warning)
     events = list(events)
     if not events:
@@ -83,6 +84,9 @@ def record_events(*, session: Session, incident: str | None = None, events: Iter
                     session.add(row)
             except IntegrityError:  # a concurrent run wrote the same key between our read and our write
                 row = session.exec(select(table).where(table.key == event.key)).one()
+            else:
+                if on_new is not None:
+                    on_new(typed(row))
             existing[event.key] = row
         out.append(typed(row))
     return out

@@ -26,7 +26,7 @@ from parklink import engine as engine_manager
 from parklink.app import err_console, print_json, state
 from parklink.respond_view import follow, print_result, unreached_line
 from tasks.drill.gateway import Behaviour, parse_delay
-from tasks.response.launch import effective_drill, require_live
+from tasks.response.launch import effective_drill, require_drill_for_manual_approval, require_live
 from tasks.response.results import ResponseResult
 from tasks.response.runtime import library as playbook_library
 
@@ -97,12 +97,12 @@ def build_report(*, playbook: str, level: str | None, enterprise: str | None, at
 
 
 async def _run(playbook: str, report: IncidentReport, level: str | None, drill: bool, people: DrillPeople | None,
-               time_scale: float, lang: str, hold: bool, json_out: bool):
+               time_scale: float, lang: str, hold: bool, json_out: bool, manual_approval: bool = False):
     from flows.respond import respond  # Prefect loads only when a run is launched
 
     async def launch():
         flow_state = await respond(playbook, report, level=level, drill=drill, time_scale=time_scale, lang=lang,
-                                   hold=hold, people=people, return_state=True)
+                                   hold=hold, people=people, manual_approval=manual_approval, return_state=True)
         return flow_state, await flow_state.aresult(raise_on_failure=False)
 
     return await follow(state.engine, launch(), quiet=json_out, lang=lang)
@@ -158,6 +158,8 @@ def respond_command(
                                                         "service; ends by itself")] = False,
     time_scale: Annotated[float | None, typer.Option("--time-scale", help="deadlines shrink by this factor")] = None,
     hold: Annotated[bool, typer.Option("--hold", help="a drill waits for `parklink stand-down`")] = False,
+    manual_approval: Annotated[bool, typer.Option("--manual-approval", help="drill: every requisition waits for the "
+                                                                           "commander's approval")] = False,
     answer_rate: Annotated[float, typer.Option("--answer-rate", help="drill: share of liaisons who answer")] = 0.9,
     seed: Annotated[int, typer.Option("--seed", help="drill: replay the same people")] = 0,
     error_rate: Annotated[float, typer.Option("--error-rate", help="drill: share of requests the gateway answers "
@@ -179,6 +181,7 @@ def respond_command(
                              (state.settings.drill_time_scale if drill else 1.0))
     people = drill_people(answer_rate, seed, error_rate, timeout_rate, delay) if drill else None
     drill = effective_drill(state.engine, report, drill)  # an incident that is a drill stays one
+    require_drill_for_manual_approval(drill, manual_approval)
     if no_wait and not deployment:
         raise InputError("--no-wait goes with --deployment (a run in this process ends with this command)", exit_code=2)
     if not drill and not deployment:  # a live run that could not reach people or would reach a drill gateway
@@ -190,14 +193,14 @@ def respond_command(
         from parklink.submit import parameters
 
         params = parameters(report=report, level=level, drill=drill, people=people, time_scale=scale,
-                            lang=state.lang, hold=hold)
+                            lang=state.lang, hold=hold, manual_approval=manual_approval)
         flow_state, result = asyncio.run(_submitted(playbook, params, wait=not no_wait, json_out=json_out,
                                                     lang=state.lang))
         if no_wait:
             return _print_submitted(flow_state, json_out)
     else:
         flow_state, result = asyncio.run(_run(playbook, report, level, drill, people, scale, state.lang, hold,
-                                              json_out))
+                                              json_out, manual_approval))
     if not isinstance(result, ResponseResult):
         raise InputError(f"the run ended {flow_state.type.value}: {flow_state.message}")
     print_outcome(flow_state, result, json_out)

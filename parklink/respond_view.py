@@ -108,6 +108,8 @@ def print_result(result: ResponseResult, lang: str) -> None:
                          ids=", ".join(assessment.actions)), markup=False, soft_wrap=True)
     if result.ui_url:
         console.print(tr(lang, "this run in the Prefect UI: {u}", u=result.ui_url), markup=False, soft_wrap=True)
+    if result.board_url:
+        console.print(tr(lang, "the incident's board: {url}", url=result.board_url), markup=False, soft_wrap=True)
     for label, message in result.failed.items():
         err_console.print(f"Error: {label}: {message}", markup=False)
 

@@ -32,10 +32,10 @@ class Submitted:
 
 
 def parameters(*, report: IncidentReport, level: str | None, drill: bool, people: DrillPeople | None,
-               time_scale: float, lang: str, hold: bool) -> dict:
+               time_scale: float, lang: str, hold: bool, manual_approval: bool = False) -> dict:
     return {"incident": report.model_dump(mode="json"), "level": level, "drill": drill,
             "people": people.model_dump(mode="json") if people else None, "time_scale": time_scale,
-            "lang": lang, "hold": hold}
+            "lang": lang, "hold": hold, "manual_approval": manual_approval}
 
 
 async def submit(playbook: str, params: dict) -> Submitted:

@@ -68,12 +68,13 @@ def live_channels(engine, monkeypatch, url: str) -> None:
 
 async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level: str | None = None, seed: int = 1,
                     answer_rate: float = 0.8, time_scale: float = SCALE, hold: bool = False, during=None,
-                    drill: bool = True, watch=None, **faults) -> Drill:
+                    drill: bool = True, watch=None, options: dict | None = None, **faults) -> Drill:
     """A run of the real flow on the test harness's engine, people played by a loopback drill gateway (`faults`:
     its error_rate, timeout_rate, delay, as `parklink respond --drill` takes them). A drill is told to use it as an
     external drill gateway (PARKLINK_DRILL_BASE_URL) and starts its own acknowledgement service; a live run
     (`drill=False`) reaches it as every real channel's endpoint, with an acknowledgement service the test starts.
-    `watch(gateway)`, if given, runs beside the flow (a scripted person reading what the gateway received)."""
+    `watch(gateway)`, if given, runs beside the flow (a scripted person reading what the gateway received);
+    `options`: more of the flow's parameters (lang, manual_approval)."""
     from flows.respond import respond
 
     monkeypatch.setenv("PARKLINK_ACK_POLL_S", "0.05")
@@ -89,7 +90,7 @@ async def run_drill(engine, monkeypatch, playbook: str, incident: dict, *, level
             ack = stack.enter_context(serve_in_thread(create_app(engine, get_settings()), name="ack service"))
             monkeypatch.setenv("PARKLINK_ACK_BASE_URL", ack)
         run = asyncio.ensure_future(respond(playbook, incident, level=level, drill=drill, time_scale=time_scale,
-                                            hold=hold, return_state=True))
+                                            hold=hold, return_state=True, **(options or {})))
         watcher = asyncio.ensure_future(watch(gateway)) if watch is not None else None
         try:
             if during is not None:

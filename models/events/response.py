@@ -18,10 +18,14 @@ class Opened(Payload):
     hash: str
     title: Texts
     drill: bool
+    manual_approval: bool = Field(default=False, description="a drill whose requisitions all wait for the commander")
 
     def text(self, lang: str, names: Names | None = None) -> str:
-        return tr(lang, "playbook {title} launched ({mode}), hash {hash}", title=self.title.pick(lang),
-                  mode=tr(lang, "drill") if self.drill else tr(lang, "live"), hash=self.hash[:12])
+        mode = tr(lang, "drill") if self.drill else tr(lang, "live")
+        if self.manual_approval:
+            mode = tr(lang, "drill, requisitions approved by the commander")
+        return tr(lang, "playbook {title} launched ({mode}), hash {hash}", title=self.title.pick(lang), mode=mode,
+                  hash=self.hash[:12])
 
 
 class Resumed(Payload):

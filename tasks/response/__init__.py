@@ -17,5 +17,7 @@
     resuming    the watchdog's tasks: find lost runs, resume or record them
 
 Every task opens a session, reads through the store functions (models/*_store.py), calls its phase, and
-records what the phase returned: events through models.event_store.record_events, the one writer.
+records what the phase returned: events through models.event_store.record_events, the one writer (by way of
+tasks/run_log.record, which also tells the Prefect run log each new entry's text, so the run page reads like the
+timeline).
 """

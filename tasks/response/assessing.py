@@ -24,7 +24,7 @@ from prefect.cache_policies import NO_CACHE
 from models.db import session_scope
 from models.dispatch_store import list_dispatch_needs, list_reservations
 from models.errors import ParkLinkError
-from models.event_store import events, record_events, timeline
+from models.event_store import events, timeline
 from models.i18n import tr
 from models.incident_store import get_incident
 from models.notification import ContextKind
@@ -40,9 +40,11 @@ from tasks.maps.figures import Figure, incident_figures
 from tasks.response.context import pick
 from tasks.response.phases import closing as closing_phase
 from tasks.response.phases import groups as groups_phase
+from tasks.response.phases.story import assessment_line
 from tasks.response.results import AssessmentResult
 from tasks.response.run import Run
 from tasks.response.runtime import db, settings_for, unit_names
+from tasks.run_log import record, say
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +133,11 @@ async def assessment_step(run: Run, plan: ResolvedPlan, failed_groups: dict[str,
     settings = settings_for(run)
     engine = db(settings)
     with session_scope(engine) as session:
-        record_events(session=session, incident=run.incident_id, events=groups_phase.failed(run, failed_groups))
+        record(session, incident=run.incident_id, lang=run.lang, events=groups_phase.failed(run, failed_groups))
     out = write_assessment(engine, settings, run, plan)
     record_drill_run(engine, run, plan, out)  # a drill: the units it exercised and its score (issue 14)
     slug = run.incident_id.lower()
     await acreate_markdown_artifact(key=f"assessment-{slug}", markdown=out.markdown_text, description=out.title)
     await acreate_table_artifact(key=f"kpis-{slug}", description=f"KPIs {run.incident_id}", table=kpi_table(out))
+    say(assessment_line(run.lang, out.title, f"assessment-{slug}"))
     return out

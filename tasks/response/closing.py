@@ -13,7 +13,6 @@ from prefect.cache_policies import NO_CACHE
 from models.allocation import StandDownResult
 from models.db import session_scope
 from models.dispatch_store import list_dispatch_needs
-from models.event_store import record_events
 from models.incident_store import apply_level_change, close_incident, get_incident
 from models.playbook import ResolvedPlan
 from models.release_store import reduce_need, stand_down
@@ -22,13 +21,14 @@ from tasks.response.levels import LevelDelta, needs_to_release
 from tasks.response.phases import closing as phase
 from tasks.response.run import Run
 from tasks.response.runtime import db
+from tasks.run_log import record
 
 
 @task(name="level change", cache_policy=NO_CACHE)
 def record_level_change(run: Run, change_id: int, delta: LevelDelta) -> None:
     with session_scope(db()) as session:
         change = apply_level_change(session=session, change_id=change_id, added=delta.summary())
-        record_events(session=session, incident=run.incident_id, events=[phase.level_changed(run, change, delta)])
+        record(session, incident=run.incident_id, lang=run.lang, events=[phase.level_changed(run, change, delta)])
 
 
 @task(name="release needs", cache_policy=NO_CACHE)
@@ -42,7 +42,7 @@ def release_needs_step(run: Run, after: ResolvedPlan) -> int:
         released = stand_down(session=session, incident_id=run.incident_id, need_ids=whole).released if whole else 0
         for need_id, keep in sorted(reduce.items()):
             released += reduce_need(session=session, incident_id=run.incident_id, need_id=need_id, to_quantity=keep)
-        record_events(session=session, incident=run.incident_id, events=[phase.released(run, whole, reduce, released)])
+        record(session, incident=run.incident_id, lang=run.lang, events=[phase.released(run, whole, reduce, released)])
         return released
 
 
@@ -53,8 +53,8 @@ def stand_down_step(run: Run, consumed: dict[str, int] | None = None) -> StandDo
         result = stand_down(session=session, incident_id=run.incident_id,
                             consumed={**incident.consumed, **(consumed or {})})
         incident = close_incident(session=session, incident_id=run.incident_id, now=utcnow())
-        record_events(session=session, incident=run.incident_id,
-                      events=[phase.stood_down(run, result, incident.stood_down_at)])
+        record(session, incident=run.incident_id, lang=run.lang,
+               events=[phase.stood_down(run, result, incident.stood_down_at)])
         return result
 
 
@@ -66,5 +66,5 @@ def give_back_step(run: Run, error: str) -> StandDownResult:
         incident = get_incident(session=session, incident_id=run.incident_id)
         result = stand_down(session=session, incident_id=run.incident_id, consumed=incident.consumed)
         close_incident(session=session, incident_id=run.incident_id, now=utcnow(), outcome=f"failed: {error}")
-        record_events(session=session, incident=run.incident_id, events=[phase.run_failed(run, result, error)])
+        record(session, incident=run.incident_id, lang=run.lang, events=[phase.run_failed(run, result, error)])
         return result

@@ -3,8 +3,8 @@ requisition what reserves cannot cover (先征用、后结算), and get the comm
 above the playbook's threshold.
 
 Approval: `parklink approve INCIDENT`, or in the Prefect UI by setting the variable `approve_<incident>` to
-`yes`; drills approve by themselves. A wait that runs out does not fail the run: it is escalated to the
-leading-group office and the response goes on. The rule and what is recorded: tasks.response.phases.dispatch.
+`yes`; drills approve by themselves, unless they ask for manual approval (then every requisition waits). A wait
+that runs out does not fail the run: it is escalated to the leading-group office and the response goes on. The rule and what is recorded: tasks.response.phases.dispatch.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from prefect.variables import Variable
 from models.db import session_scope
 from models.dispatch import RequisitionStatus
 from models.dispatch_store import list_dispatch_needs, list_reservations
-from models.event_store import record_events
 from models.incident_store import get_incident
 from models.notification import ContextKind
 from models.playbook import Need, ResolvedPlan
@@ -29,9 +28,11 @@ from tasks.dispatch_reserve import reserve_with_replan
 from tasks.notify.escalation import send_wave
 from tasks.notify.texts import Message
 from tasks.response.phases import dispatch as phase
+from tasks.response.phases import story
 from tasks.response.results import Approval, DispatchResult
 from tasks.response.run import Run
 from tasks.response.runtime import db, settings_for
+from tasks.run_log import record, say
 
 
 async def _approved_in_ui(incident_id: str) -> bool:
@@ -69,25 +70,29 @@ def _reserve(engine, settings, run: Run, plan: ResolvedPlan, needs: list[Need]) 
     wanted = {n.id for n in needs}
     with session_scope(engine) as session:
         applied = [n for n in list_dispatch_needs(session=session, incident_id=run.incident_id) if n.need_id in wanted]
-        record_events(session=session, incident=run.incident_id, events=[phase.dispatched(
+        record(session, incident=run.incident_id, lang=run.lang, events=[phase.dispatched(
             run, plan, reservations=len(result.reservations), requisitions=len(result.requisitions),
             applied=applied, radius_m=radius, wave=len(needs))])
 
 
 async def _wait_for_approval(engine, settings, run: Run, plan: ResolvedPlan, pending: list[int]) -> Approval:
-    deadline = time.monotonic() + phase.APPROVAL_WAIT_MIN * 60.0 / run.time_scale
+    wait_s = phase.APPROVAL_WAIT_MIN * 60.0 / run.time_scale
+    deadline = time.monotonic() + wait_s
+    say(story.waiting_line(run.lang, run.incident_id, pending, wait_s / 60.0))
+    waited = list(pending)
     while pending and time.monotonic() < deadline:
         if await _approved_in_ui(run.incident_id):
             await asyncio.to_thread(_approve_pending, engine, run.incident_id, None)
         await asyncio.sleep(min(settings.ack_poll_s, max(0.05, deadline - time.monotonic())))
         pending = await asyncio.to_thread(_pending, engine, run.incident_id)
     if not pending:
+        say(story.approved_line(run.lang, waited))
         return Approval.approved
     text, event = phase.overdue(run, pending)
     await send_wave(engine, context_kind=ContextKind.incident, context_id=run.incident_id, group="approval",
                     units=[plan.office_unit], message=Message("approval-overdue", text), settings=settings)
     with session_scope(engine) as session:
-        record_events(session=session, incident=run.incident_id, events=[event])
+        record(session, incident=run.incident_id, lang=run.lang, events=[event])
     return Approval.overdue
 
 
@@ -99,8 +104,15 @@ async def dispatch(run: Run, plan: ResolvedPlan, needs: list[Need], wait_for_app
     auto = await asyncio.to_thread(_approve_pending, engine, run.incident_id, phase.approval_threshold(run, plan))
     pending = await asyncio.to_thread(_pending, engine, run.incident_id)
     approval = Approval.approved if not pending else Approval.waiting
+    so_far = await asyncio.to_thread(_result, engine, run, approval, auto)
+    for line in story.dispatch_lines(run.lang, so_far, {n.id for n in needs}):
+        say(line)
     if pending and wait_for_approval:
         approval = await _wait_for_approval(engine, settings, run, plan, pending)
+    return _result(engine, run, approval, auto)
+
+
+def _result(engine, run: Run, approval: Approval, auto: list[int]) -> DispatchResult:
     with session_scope(engine) as session:
         return phase.dispatch_result(approval, auto, list_reservations(session=session, incident_id=run.incident_id),
                                      list_requisitions(session=session, incident_id=run.incident_id),

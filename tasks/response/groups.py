@@ -12,7 +12,6 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from models.db import session_scope
-from models.event_store import record_events
 from models.incident_store import get_incident
 from models.notification import ContextKind
 from models.playbook import GroupPlan, ResolvedPlan
@@ -28,9 +27,11 @@ from tasks.response.context import (
     unit_codes,
 )
 from tasks.response.phases import groups as phase
+from tasks.response.phases.story import group_counts
 from tasks.response.results import GroupResult
 from tasks.response.run import Run
 from tasks.response.runtime import db, http_client, park_context, render_file, settings_for, unit_names
+from tasks.run_log import record, say
 
 STAND_DOWN_TEMPLATE = "group-stand-down"
 
@@ -64,8 +65,8 @@ async def stand_down_groups(run: Run, before: ResolvedPlan, after: ResolvedPlan,
                                client=http_client(settings))
         sent += len(rows)
         with session_scope(engine) as session:
-            record_events(session=session, incident=run.incident_id,
-                          events=[phase.stood_down(run, group, units, len(rows))])
+            record(session, incident=run.incident_id, lang=run.lang,
+                   events=[phase.stood_down(run, group, units, len(rows))])
     return sent
 
 
@@ -80,7 +81,7 @@ async def activate_group(run: Run, plan: ResolvedPlan, group: GroupPlan,
         units = [u for u in units if u in only_units]
     text = notice_text(run, plan, group, group.notice_template, settings, engine)
     with session_scope(engine) as session:
-        record_events(session=session, incident=run.incident_id, events=[phase.activation(
+        record(session, incident=run.incident_id, lang=run.lang, events=[phase.activation(
             run, group, units, commander_unit=plan.commander.unit, added=only_units is not None)])
     outcomes = await notify_units(
         engine, context_kind=ContextKind.incident, context_id=run.incident_id, group=group.key, units=units,
@@ -89,5 +90,6 @@ async def activate_group(run: Run, plan: ResolvedPlan, group: GroupPlan,
         escalation=[step.to for step in group.escalation], client=http_client(settings))
     outcome = phase.group_outcome(run, group, units, outcomes, utcnow())
     with session_scope(engine) as session:
-        record_events(session=session, incident=run.incident_id, events=outcome.events)
+        record(session, incident=run.incident_id, lang=run.lang, events=outcome.events)
+    say(group_counts(run.lang, group, outcome.result))
     return outcome.result

@@ -19,7 +19,7 @@ from models.db import session_scope
 from models.directory import Liaison
 from models.duty import DutyHandover
 from models.duty_store import handovers, record_handover, roster_units
-from models.event_store import events, record_events
+from models.event_store import events
 from models.events import EventKind, GroupActivated
 from models.incident_store import get_incident
 from models.notification import ContextKind, Notification
@@ -41,6 +41,7 @@ from tasks.response.phases.handover import (
 )
 from tasks.response.run import Run
 from tasks.response.runtime import db, http_client, park_context, render_file, settings_for, unit_names
+from tasks.run_log import record
 
 TEMPLATE = "duty-handover"
 HANDOVER_CHECK_S = 2.0  # how often a running incident looks for a shift change (wall seconds)
@@ -106,7 +107,7 @@ def _record(run: Run, due: HandoverDue, row: Notification) -> DutyHandover:
         found = record_handover(session=session, row=DutyHandover(
             idempotency_key=due.key, incident_id=run.incident_id, unit=due.unit, role=due.role,
             outgoing=due.outgoing, incoming=due.incoming, shift_start=due.shift_start, notification_id=row.id))
-        record_events(session=session, incident=run.incident_id, events=[handover_event(
+        record(session, incident=run.incident_id, lang=run.lang, events=[handover_event(
             run, due, delivered=row.delivered_at is not None, notification_id=row.id, at=found.handed_over_at)])
         return found
 

@@ -4,6 +4,8 @@
     require_live(engine, settings)           a live run refuses to start (InputError, exit 2, one line) when a
                                              drill gateway is configured on this machine, when acknowledgement
                                              links cannot be made, or when a channel its liaisons use cannot send
+    require_drill_for_manual_approval(drill, manual_approval)
+                                             manual approval without a drill is refused (exit 2, one line)
 
 A drill needs nothing configured: its flow run starts its own drill gateway and acknowledgement service.
 """
@@ -49,3 +51,11 @@ def require_live(engine: Engine, settings: Settings) -> None:
     if problems:
         raise InputError(f"a live run cannot reach its liaisons: {'; '.join(problems)}; configure them (README, "
                          "\"Reaching people\") or launch a drill (--drill); nothing was sent", exit_code=2)
+
+
+def require_drill_for_manual_approval(drill: bool, manual_approval: bool) -> None:
+    """Manual approval rehearses the commander's approval in a drill; a live run waits for the commander anyway."""
+    if manual_approval and not drill:
+        raise InputError("--manual-approval goes with --drill: a live run already waits for the commander's approval "
+                         "of requisitions above the playbook's threshold; drop --manual-approval or add --drill",
+                         exit_code=2)

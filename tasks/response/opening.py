@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from models.db import session_scope
 from models.errors import InputError
-from models.event_store import record_events
+from models.event_store import events
+from models.events import EventKind
 from models.incident import IncidentStatus
 from models.incident_report import IncidentReport
 from models.incident_store import (
@@ -36,10 +37,18 @@ from tasks.response.phases.opening import (
 from tasks.response.results import CommandPost, Opened
 from tasks.response.run import Run
 from tasks.response.runtime import db, library, run_settings
+from tasks.run_log import record
+
+
+def _manual_approval(session, incident_id: str) -> bool:
+    """Whether the incident's drill asked for manual approval (its Opened entry says so)."""
+    return any(getattr(e.payload, "manual_approval", False)
+               for e in events(session=session, incident=incident_id, kinds=[EventKind.opened]))
 
 
 def _continued(session, playbook: str, report: IncidentReport) -> Opened | None:
-    """A run with the id of an incident already open continues it; of one already closed, does nothing."""
+    """A run with the id of an incident already open continues it — as the drill or live run it is, with or
+    without manual approval, whatever this run was told —; of one already closed, does nothing."""
     existing = find_incident(session=session, incident_id=report.incident_id) if report.incident_id else None
     if existing is None:
         return None
@@ -47,17 +56,18 @@ def _continued(session, playbook: str, report: IncidentReport) -> Opened | None:
         raise InputError(f"incident `{existing.id}` runs playbook `{existing.playbook_id}`, not `{playbook}`",
                          exit_code=2)
     run = Run(incident_id=existing.id, playbook=playbook, level=existing.level, lang=existing.lang,
-              time_scale=existing.time_scale, drill=existing.drill, enterprise=existing.enterprise)
+              time_scale=existing.time_scale, drill=existing.drill, enterprise=existing.enterprise,
+              manual_approval=existing.drill and _manual_approval(session, existing.id))
     closed = existing.status is IncidentStatus.closed
     if not closed:  # a closed incident sends, reserves and records nothing new
-        record_events(session=session, incident=existing.id, events=[resumed_event(run, utcnow())])
+        record(session, incident=existing.id, lang=run.lang, events=[resumed_event(run, utcnow())])
     return Opened(run=run, created=False, closed=closed, playbook_hash=existing.playbook_hash,
                   level_reason=existing.level_reason)
 
 
 @task(name="open incident", cache_policy=NO_CACHE)
 def open_incident_step(playbook: str, report: IncidentReport, level: str | None, drill: bool, time_scale: float,
-                       lang: str) -> Opened:
+                       lang: str, manual_approval: bool = False) -> Opened:
     settings = run_settings(lang, time_scale)
     engine = db(settings)
     playbooks = library(settings)
@@ -82,9 +92,10 @@ def open_incident_step(playbook: str, report: IncidentReport, level: str | None,
                     plan=plan, choice=choice, report=report, latitude=lat, longitude=lon, drill=drill, lang=lang,
                     time_scale=time_scale, now=utcnow()))
                 run = Run(incident_id=incident.id, playbook=playbook, level=incident.level, lang=lang,
-                          time_scale=time_scale, drill=drill, enterprise=report.enterprise)
-                record_events(session=session, incident=incident.id,
-                              events=opening_events(run, plan, choice, incident.reported_at))
+                          time_scale=time_scale, drill=drill, enterprise=report.enterprise,
+                          manual_approval=drill and manual_approval)
+                record(session, incident=incident.id, lang=lang,
+                       events=opening_events(run, plan, choice, incident.reported_at))
                 return Opened(run=run, created=created, playbook_hash=incident.playbook_hash,
                               level_reason=incident.level_reason)
         except (IntegrityError, IdTaken):
@@ -104,6 +115,6 @@ def command_post_step(run: Run, plan: ResolvedPlan, wind_from_deg: float) -> Com
             post = outcome.result
             set_command_post(session=session, incident_id=run.incident_id, commander=post.commander, at=post.at,
                              latitude=post.latitude, longitude=post.longitude)
-            record_events(session=session, incident=run.incident_id, events=outcome.events)
+            record(session, incident=run.incident_id, lang=run.lang, events=outcome.events)
         return CommandPost(commander=incident.commander, latitude=incident.command_post_latitude,
                            longitude=incident.command_post_longitude, at=incident.command_post_at)

@@ -193,6 +193,7 @@ class ResponseResult(Result):
     drill_gateway: GatewayCount | None = None  # a drill's own gateway: what it received
     state: str = ""
     ui_url: str | None = None
+    board_url: str | None = None  # the incident's board page (`parklink serve`)
 
     @property
     def reached_everyone(self) -> bool:

@@ -17,6 +17,7 @@ class Run(BaseModel):
     time_scale: float = 1.0
     drill: bool = False
     enterprise: str | None = None
+    manual_approval: bool = False  # a drill that waits for the commander on every requisition (rehearsing approval)
 
     def key(self, *parts: object) -> str:
         """An idempotency key of this incident: `INC-…:step:target`."""

@@ -11,7 +11,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from models.db import session_scope
-from models.event_store import events, record_events
+from models.event_store import events
 from models.events import MEASURES
 from models.incident_store import get_incident
 from models.notification import ContextKind
@@ -22,10 +22,12 @@ from models.types import utcnow
 from tasks.assessment import ReportFacts
 from tasks.notify.escalation import send_wave
 from tasks.notify.texts import Message
+from tasks.response.phases.story import late_line
 from tasks.response.phases.upward import due_at, report_context, report_sent
 from tasks.response.results import UpwardReportResult
 from tasks.response.run import Run
 from tasks.response.runtime import db, http_client, park_context, render_file, settings_for, unit_names
+from tasks.run_log import record, say
 
 MAX_MEASURES = 12  # entries of the activity log a report lists as measures taken
 
@@ -70,5 +72,7 @@ async def upward_report(run: Run, plan: ResolvedPlan, seq: int = 1) -> UpwardRep
     with session_scope(engine) as session:
         mark_report_sent(session=session, incident=run.incident_id, seq=seq, body=text, sent_at=outcome.result.sent_at,
                          delivered=outcome.result.delivered, failed=outcome.result.failed)
-        record_events(session=session, incident=run.incident_id, events=outcome.events)
+        record(session, incident=run.incident_id, lang=run.lang, events=outcome.events)
+    if (late := late_line(run.lang, seq, due, outcome.result.sent_at)) is not None:
+        say(late)
     return outcome.result

@@ -1,7 +1,9 @@
 """Phase 6 (pure): what a dispatch put on record, the commander's approval rule, the typed dispatch result.
 
-Drills approve every requisition by themselves; a live run pre-approves those at or under the playbook's
-threshold (quantity × unit price, CNY) and waits for the commander on the rest.
+Drills approve every requisition by themselves, unless the drill asks for manual approval (`respond --drill
+--manual-approval`: the approval path rehearsed), when every requisition waits for the commander; a live run
+pre-approves those at or under the playbook's threshold (quantity × unit price, CNY) and waits for the commander
+on the rest.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from tasks.response.results import AllocationLine, Approval, DispatchResult, Req
 from tasks.response.run import Run
 
 APPROVAL_WAIT_MIN = 30.0  # scenario minutes the commander has to approve large requisitions
+NONE_BY_THEMSELVES = float("-inf")  # a threshold no requisition is worth at most: every one waits for the commander
 
 
 def approval_variable(incident_id: str) -> str:
@@ -22,8 +25,11 @@ def approval_variable(incident_id: str) -> str:
 
 
 def approval_threshold(run: Run, plan: ResolvedPlan) -> float | None:
-    """Requisitions worth at most this are approved without the commander; None: all of them (a drill)."""
-    return None if run.drill else float(plan.requisition_approval_threshold_cny)
+    """Requisitions worth at most this are approved without the commander; None: all of them (a drill);
+    NONE_BY_THEMSELVES: none of them (a drill with manual approval)."""
+    if run.drill:
+        return NONE_BY_THEMSELVES if run.manual_approval else None
+    return float(plan.requisition_approval_threshold_cny)
 
 
 def approved_by_word(value: object) -> bool:

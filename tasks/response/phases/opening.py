@@ -50,7 +50,8 @@ def opening_events(run: Run, plan: ResolvedPlan, choice: LevelChoice, reported_a
     return [
         Event(key=run.key("opened"), actor=SYSTEM, at=reported_at,
               payload=Opened(playbook=run.playbook, hash=plan.content_hash,
-                             title=Texts(zh=plan.title_zh, en=plan.title_en), drill=run.drill)),
+                             title=Texts(zh=plan.title_zh, en=plan.title_en), drill=run.drill,
+                             manual_approval=run.manual_approval)),
         Event(key=run.key("graded"), actor=SYSTEM, at=reported_at,
               payload=Graded(level=choice.level, set_by=choice.set_by, reason=choice.reason)),
     ]
