@@ -16,3 +16,11 @@
     serving         uvicorn in a thread
     i18n            table headings and unit kinds as catalogue msgids
 """
+
+import os as _os
+import sys as _sys
+
+# Prefect reads its settings once, when it is first imported (the commands' modules import it): the terminal shows
+# ParkLink's own live view, so Prefect's INFO lines go only to the run's log in the UI. `parklink worker` keeps them.
+if _os.path.basename(_sys.argv[0] if _sys.argv else "") == "parklink" and _sys.argv[1:2] != ["worker"]:
+    _os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")

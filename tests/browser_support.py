@@ -71,9 +71,9 @@ class Page:
             time.sleep(every)
         raise AssertionError(f"never true in the page: {expression}")
 
-    def screenshot(self, path: Path, selector: str | None = None) -> None:
-        """A PNG of the page (or of the element `selector` matches), written to `path`."""
-        params: dict = {"format": "png", "captureBeyondViewport": True}
+    def screenshot(self, path: Path, selector: str | None = None, *, whole: bool = True) -> None:
+        """A PNG of the whole page (`whole=False`: what the screen shows; `selector`: that element), to `path`."""
+        params: dict = {"format": "png", "captureBeyondViewport": whole}
         if selector:
             box = self.js(f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
                           " return [r.x + window.scrollX, r.y + window.scrollY, r.width, r.height]; })()")
