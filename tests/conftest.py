@@ -126,3 +126,12 @@ def prefect_api():
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     with prefect_test_harness(server_startup_timeout=120):
         yield PREFECT_API_URL.value()
+
+
+def one_error_line(result, *, code: int = 2) -> str:
+    """The one `Error: …` line a refused command printed (with its exit code, and no traceback)."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    return lines[0]

@@ -23,7 +23,7 @@ from models.db import session_scope
 from models.directory import Unit, UnitKind
 from models.errors import InputError, NotFound
 from models.types import park_today
-from tests.test_respond_cli import one_error_line
+from tests.conftest import one_error_line
 
 TODAY = park_today()
 

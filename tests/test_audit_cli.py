@@ -28,7 +28,7 @@ from models.events.entry import entries
 from models.incident import Incident, TimelineEvent
 from models.notification import ContextKind, Notification
 from parklink.respond_view import _view
-from tests.test_respond_cli import one_error_line
+from tests.conftest import one_error_line
 
 INCIDENT = "INC-AUDIT-0001"
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)

@@ -21,11 +21,11 @@ from models.playbook import load_playbooks
 from models.settings import REPO_ROOT, get_settings
 from tasks.documents import render_html, render_markdown
 from tasks.maps.figures import Figure, incident_figures, load_site, site_map_svg
-from tasks.maps.projection import Projection
 from tasks.maps.zones import downwind_zone
 from tasks.response.assessing import report_figures
 from tests.respond_support import records, run_drill
 from tests.test_assessment import context
+from tests.test_site_map import by_id, projection_of
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" id="site-map" viewBox="0 0 10 10" width="100%"><title>a &amp; b</title></svg>'
@@ -56,17 +56,6 @@ def test_the_html_carries_the_svg_inline_and_the_markdown_links_the_files(lang):
 def test_without_figures_the_assessment_reads_as_before():
     md = render_markdown(REPO_ROOT / "templates", "assessment", "zh-CN", context())
     assert ".svg" not in md and "现场态势图" not in md
-
-
-def by_id(root, ident: str):
-    found = root.find(f".//*[@id='{ident}']")
-    assert found is not None, ident
-    return found
-
-
-def projection_of(root) -> Projection:
-    return Projection(float(root.get("data-lat0")), float(root.get("data-lon0")),
-                      float(root.get("data-metres-per-px")), float(root.get("data-x0")), float(root.get("data-y0")))
 
 
 def check_site_map(svg: str, incident: Incident, plan) -> None:

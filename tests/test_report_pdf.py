@@ -28,6 +28,7 @@ from tasks.print_layout import (
     print_page,
     styled_svgs,
 )
+from tests.conftest import one_error_line
 from tests.respond_support import run_drill
 
 TEMPLATES = get_settings().templates_dir
@@ -175,14 +176,6 @@ def test_nothing_is_fetched_from_the_network(tmp_path):
 # --- the command, on a real drill -------------------------------------------------------------------------------
 
 INCIDENT = {"enterprise": "qy-ha", "injured": 1, "incident_id": "INC-20261129-0042", "description": "演练：液氨管线泄漏"}
-
-
-def one_error_line(result, *, code: int = 2) -> str:
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    return lines[0]
 
 
 @pytest.mark.prefect

@@ -24,6 +24,7 @@ from models.inventory import Stock
 from models.notification import Notification
 from models.playbook import load_playbooks
 from models.settings import get_settings
+from tests.conftest import one_error_line
 from tests.respond_support import records, run_drill
 
 DEAD_API = "http://127.0.0.1:9/api"  # nothing listens: a run that got past validation would fail with exit 1
@@ -72,14 +73,6 @@ def counts(engine) -> dict[str, int]:
     with session_scope(engine) as session:
         return {t.__name__: session.exec(select(func.count()).select_from(t)).one()
                 for t in (Incident, Notification, TimelineEvent, DispatchNeed, Reservation, Requisition, LevelChange)}
-
-
-def one_error_line(result, *, code: int = 2) -> str:
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    return lines[0]
 
 
 def test_bad_input_is_refused_before_anything_is_written(cli, engine, monkeypatch, tmp_path):
