@@ -145,3 +145,43 @@ def test_the_page_speaks_english_when_asked(board):
     client = login(url, "rev")
     page = client.get(f"/board/incidents/{INCIDENT}?lang=en")
     assert "Working groups" in page.text and "Waiting for the commander&#39;s approval" in page.text
+
+
+def test_the_open_list_is_read_again_by_the_page(board):
+    url, _, _ = board
+    assert httpx.get(url + "/board/open").status_code == 403
+    listed = login(url, "rev").get("/board/open")
+    assert listed.status_code == 200 and f'data-incident="{INCIDENT}"' in listed.text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_drill_form_is_checked_before_anything_starts(cli, engine, monkeypatch):
+    from parklink.board_launch import DrillLauncher
+
+    assert cli("init").exit_code == 0
+    with session_scope(engine) as session:
+        add_user(session=session, name="op", role=Role.operator, password=PASSWORD)
+        add_user(session=session, name="rev", role=Role.reviewer, password=PASSWORD)
+    started = []
+    monkeypatch.setattr("parklink.board_launch.start_in_background", lambda *a, **kw: started.append((a, kw)))
+    settings = fast_settings()
+    with serve_in_thread(create_app(engine, settings, drills=DrillLauncher(engine, settings)), name="board") as url:
+        rev = login(url, "rev")
+        assert 'id="drill-form"' not in rev.get("/board").text
+        assert rev.post("/board/drills", data={"csrf_token": csrf(rev.get("/board")), "playbook": "fire"}).status_code == 403
+        op = login(url, "op")
+        page = op.get("/board")
+        assert 'id="drill-form"' in page.text and 'value="qy-ha"' in page.text
+        token = csrf(page)
+        bad = op.post("/board/drills", data={"csrf_token": token, "playbook": "flood", "enterprise": "qy-ha"})
+        assert bad.status_code == 422 and "unknown playbook `flood`" in bad.text
+        scale = op.post("/board/drills", data={"csrf_token": token, "playbook": "fire", "enterprise": "qy-ha",
+                                               "time_scale": "0"})
+        assert scale.status_code == 422 and "time scale 0" in scale.text
+        assert started == []
+        good = op.post("/board/drills", data={"csrf_token": token, "playbook": "fire", "level": "III",
+                                              "enterprise": "qy-ha", "time_scale": "120", "manual_approval": "on"})
+    assert good.status_code == 303
+    [(args, kw)] = started
+    assert args[2] == "fire" and args[3].enterprise == "qy-ha" and "op" in args[3].description
+    assert kw == {"level": "III", "drill": True, "time_scale": 120.0, "lang": "zh-CN", "manual_approval": True}

@@ -1,6 +1,6 @@
 """The command-post board on `parklink serve`: what is open, and a live page per incident.
 
-    GET  /board                              open incidents and active warnings
+    GET  /board                              open incidents and active warnings (…/open: the lists, polled)
     GET  /board/incidents/{id}               the nine group tiles, upward reports, level, dispatch, timeline, map
     GET  /board/incidents/{id}/stream        server-sent events: a section's new HTML whenever it changes
     GET  /board/incidents/{id}/map.svg       the site map (tasks/maps/figures.py)
@@ -72,6 +72,15 @@ def add_board_routes(app: FastAPI, engine: Engine, settings, auth, *, site_map=N
             choices = await run_in_threadpool(drills.choices, lang)
         return HTMLResponse(pages.render("board.html.j2", lang, user=user, items=items, choices=choices,
                                          csrf=auth.csrf_token(request)))
+
+    @app.get(PREFIX + "/open", response_class=HTMLResponse)
+    async def board_open(request: Request):
+        """The lists of what is open (the index page polls it every few seconds)."""
+        user, lang = reader(request), _lang(request, settings)
+        if user is None:
+            return Response(status_code=403)
+        items = await run_in_threadpool(open_items, engine)
+        return HTMLResponse(pages.render("_open.html.j2", lang, user=user, items=items))
 
     async def _board(incident_id: str, lang: str):
         try:
