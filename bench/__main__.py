@@ -7,7 +7,8 @@ import sys
 
 SUITES = {"speed": "bench.dispatch_speed", "quality": "bench.dispatch_quality",
           "concurrency": "bench.dispatch_concurrency", "respond": "bench.respond_latency",
-          "deploy": "bench.deploy_latency", "duty": "bench.duty_speed"}
+          "deploy": "bench.deploy_latency", "duty": "bench.duty_speed",
+          "board": "bench.board_speed"}
 
 
 def main(argv: list[str]) -> int:
