@@ -146,4 +146,24 @@ def ensure(settings: Settings) -> EngineStatus:
     current = start(settings)
     os.environ["PREFECT_API_URL"] = current.url
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    _point_prefect_at(current.url)
     return current
+
+
+_pointed: set[str] = set()  # the URLs this process pointed Prefect's settings at
+
+
+def _point_prefect_at(url: str) -> None:
+    """Prefect read its settings when it was first imported, before the engine's URL was known: without this its
+    client would start a temporary server of its own (seconds on every command, its runs in another database
+    than the UI's). Its global settings are read again from the environment — only when no API is set yet or the
+    one set is ours: a server someone configured (or a test harness) is left alone."""
+    if "prefect" not in sys.modules:
+        return  # imported later, it reads the environment set above
+    from prefect.context import refresh_global_settings_context
+    from prefect.settings import get_current_settings
+
+    configured = get_current_settings().api.url
+    if configured is None or configured in _pointed:
+        _pointed.add(url)
+        refresh_global_settings_context()

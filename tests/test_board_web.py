@@ -185,3 +185,29 @@ def test_a_drill_form_is_checked_before_anything_starts(cli, engine, monkeypatch
     [(args, kw)] = started
     assert args[2] == "fire" and args[3].enterprise == "qy-ha" and "op" in args[3].description
     assert kw == {"level": "III", "drill": True, "time_scale": 120.0, "lang": "zh-CN", "manual_approval": True}
+
+
+def test_the_stream_sends_what_changed_and_tells_the_page_when_its_session_ends(board):
+    from models.user_store import disable_user
+
+    url, engine, _ = board
+    client = login(url, "rev")
+    seen: list[str] = []
+    with client.stream("GET", f"/board/incidents/{INCIDENT}/stream") as answer:
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/event-stream")
+        data: list[str] = []
+        for line in answer.iter_lines():
+            if line.startswith("event: "):
+                seen.append(line[7:])
+                data = []
+            elif line.startswith("data: "):
+                data.append(line[6:])
+            if seen.count("header") == 2 and "disabled" not in seen:  # the clock ticked: now end the session
+                with session_scope(engine) as session:
+                    disable_user(session=session, name="rev")
+                seen.append("disabled")
+            if seen and seen[-1] == "notice" and data:
+                break
+    assert {"header", "tiles", "reports", "dispatch", "levels", "timeline", "map"} <= set(seen[:7])
+    assert seen.count("tiles") == 1, "a section that did not change is not sent again"
+    assert seen[-1] == "notice" and "会话已结束" in "\n".join(data)

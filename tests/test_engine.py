@@ -57,3 +57,23 @@ def test_a_configured_api_url_is_used_as_is(settings, monkeypatch, cli):
     assert out.exit_code == 1 and "PREFECT_API_URL is set" in out.stderr
     with pytest.raises(Exception, match="does not answer"):
         engine.ensure(settings)
+
+
+def test_a_command_that_imported_prefect_first_talks_to_parklinks_engine(settings, tmp_path):
+    """The `parklink` command imports Prefect (its settings read once) before the engine is started: Prefect's
+    client must then use the engine, not start a temporary server of its own whose runs the UI never shows."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import prefect, parklink.engine as e\n"
+              "from models.settings import get_settings\n"
+              "from prefect.settings import get_current_settings\n"
+              "status = e.ensure(get_settings())\n"
+              "print(status.url, get_current_settings().api.url)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "user-prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    started, used = done.stdout.split()
+    assert used == started == f"http://127.0.0.1:{settings.engine_port}/api"

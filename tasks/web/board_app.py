@@ -111,7 +111,9 @@ def add_board_routes(app: FastAPI, engine: Engine, settings, auth, *, site_map=N
             board = incident_board(engine, settings, incident_id, lang)
             return pages.sections(board, user=user, lang=lang, csrf=csrf)
 
-        return StreamingResponse(stream(request, render, auth_ok=lambda: reader(request) is not None),
+        ended = pages.render("_notice.html.j2", lang, ok=False, text=tr(lang, "Your session has ended; log in again "
+                                                                          "to follow this incident"))
+        return StreamingResponse(stream(request, render, auth_ok=lambda: reader(request) is not None, ended=ended),
                                  media_type="text/event-stream", headers={"X-Accel-Buffering": "no"})
 
     @app.get(PREFIX + "/incidents/{incident_id}/map.svg")

@@ -4,7 +4,8 @@ and those whose HTML changed are sent as `event: <section>` (htmx's SSE extensio
     stream(request, render, auth_ok=, every=1.0) → async iterator of SSE frames
 
 `render()` (sync, run in a worker thread) returns {section: html}. A comment line every 15 s keeps proxies from
-closing a quiet stream; the stream ends when the client goes away or its session no longer holds.
+closing a quiet stream; the stream ends when the client goes away or its session no longer holds (logged out,
+disabled, password changed: the page is told so in its notice).
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ def frame(event: str, html: str) -> str:
 
 
 async def stream(request: Request, render: Callable[[], dict[str, str]], *, auth_ok: Callable[[], bool],
-                 every: float = 1.0) -> AsyncIterator[str]:
+                 ended: str = "", every: float = 1.0) -> AsyncIterator[str]:
+    """`ended`: the notice's HTML sent (as `event: notice`) when the session stops holding, before the stream ends."""
     sent: dict[str, str] = {}
     quiet_since = time.monotonic()
     yield "retry: 3000\n\n"
     while not await request.is_disconnected():
         if not await run_in_threadpool(auth_ok):
-            yield frame("logout", "")
+            yield frame("notice", ended)
             return
         try:
             sections = await run_in_threadpool(render)
