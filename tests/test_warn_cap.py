@@ -98,6 +98,10 @@ def test_alert_update_cancel_and_the_same_alert_twice(prefect_api, cli, engine, 
         await until(lambda: all(c.applied_at for c in rows(engine, WarningChange)))
         twice = apply(alert)
         assert twice.outcome.value == "duplicate" and len(rows(engine, WarningRecord)) == 1
+        # the cancel must not overtake the reserve check's message (on a loaded machine it could, and the run then
+        # rightly says the check's recipient was not reached)
+        await until(lambda: (checks := [r for r in messages(engine, warning.id) if r.message_kind == "reserve-check"])
+                    and all(r.delivered_at for r in checks))
         cancelled = apply(cancel)
         assert (cancelled.change.value, cancelled.warning_id) == ("cancel", warning.id)
         return await run
